@@ -1,0 +1,11 @@
+export type Role = "admin" | "user" | "service";
+
+export const ROLES: readonly Role[] = ["admin", "user", "service"];
+
+/** Who is calling: set once per call by authentication, read by the policy. */
+export interface Principal {
+  subject: string;
+  roles: readonly Role[];
+}
+
+export const hasRole = (p: Principal, role: Role): boolean => p.roles.includes(role);

@@ -1,0 +1,108 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
+import * as schema from "./schema.js";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  /** "postgres" (postgres.js over DATABASE_URL) or "pglite" (embedded, under the data directory). */
+  kind: "postgres" | "pglite";
+  /** A connectivity probe for health checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; when unset the embedded PGlite under dataDir is used. */
+  url?: string;
+  /** Data directory of the embedded database. */
+  dataDir: string;
+  /** Apply pending migrations on open. Default true. */
+  migrate?: boolean;
+  /** Connection pool size of postgres.js. Default 10. */
+  poolSize?: number;
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+// Any fixed 64-bit number: replicas starting together serialize their migration runs on it.
+const MIGRATION_LOCK_KEY = 7_358_221_904_113n;
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir, options);
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const client = postgres(url, {
+    max: options.poolSize ?? 10,
+    // Fail fast when the database is unreachable instead of queueing calls past their deadlines.
+    connect_timeout: 5,
+    idle_timeout: 60,
+    onnotice: () => {},
+  });
+  const db = drizzlePostgres(client, { schema });
+  try {
+    if (options.migrate !== false) {
+      const lockConn = await client.reserve();
+      try {
+        await lockConn`select pg_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
+        await migratePostgres(db, { migrationsFolder: MIGRATIONS_DIR });
+      } finally {
+        await lockConn`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.catch(() => {});
+        lockConn.release();
+      }
+    }
+  } catch (err) {
+    await client.end({ timeout: 1 });
+    throw err;
+  }
+  return {
+    db: db as unknown as Db,
+    kind: "postgres",
+    ping: async () => {
+      await client`select 1`;
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Database> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const lock: DataDirLock = await lockDataDir(dataDir);
+  let client: PGlite | undefined;
+  try {
+    client = await PGlite.create(join(dataDir, "pglite"));
+    const db = drizzlePglite(client, { schema });
+    // PGlite is one connection in one process (guarded by the lock): no advisory lock needed.
+    if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
+    const pg = client;
+    return {
+      db: db as unknown as Db,
+      kind: "pglite",
+      ping: async () => {
+        await pg.query("select 1");
+      },
+      close: async () => {
+        try {
+          await pg.close();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    await client?.close().catch(() => {});
+    await lock.release();
+    throw err;
+  }
+}

@@ -1,0 +1,64 @@
+/** What leaves the store: metadata and, for resolves, plaintext. Never ciphertext or key material. */
+
+export type SecretState = "ACTIVE" | "REVOKED";
+
+export interface SecretRecord {
+  id: string;
+  name: string;
+  fieldName: string;
+  isShared: boolean;
+  state: SecretState;
+  provider: string | null;
+  model: string | null;
+  authConfig: Record<string, string>;
+  maskedValue: string;
+  maskedFields: Record<string, string>;
+  version: number;
+  revision: number;
+  bindingCount: number;
+  createdBy: string;
+  createdAt: Date;
+  lastUpdatedBy: string;
+  lastUpdatedAt: Date;
+}
+
+export interface BindingRecord {
+  id: string;
+  secretId: string;
+  resourceType: string;
+  resourceId: string;
+  fieldName: string;
+  createdBy: string;
+  createdAt: Date;
+}
+
+/** A binding of a resource with its secret's current value, decrypted. */
+export interface ResolvedRecord {
+  fieldName: string;
+  secretId: string;
+  secretName: string;
+  state: SecretState;
+  provider: string | null;
+  model: string | null;
+  authConfig: Record<string, string>;
+  version: number;
+  /** The plaintext payload (JSON); empty for revoked secrets, which are never decrypted. */
+  payload: Buffer;
+}
+
+export interface IdempotencyRecord {
+  requestMac: string;
+  kekVersion: number;
+  secretId: string;
+  bindingId: string | null;
+}
+
+export interface KekVersionRecord {
+  version: number;
+  fingerprint: string;
+  source: "keystore" | "passphrase";
+  salt: Buffer | null;
+  state: "active" | "inactive" | "retired";
+  createdAt: Date;
+  activatedAt: Date | null;
+}

@@ -1,0 +1,103 @@
+import { sql } from "drizzle-orm";
+import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength)),
+});
+
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+export const secrets = pgTable(
+  "secrets",
+  {
+    id: text("secret_id").primaryKey(),
+    name: text("secret_name").notNull(),
+    fieldName: text("field_name").notNull(),
+    isShared: boolean("is_shared").notNull(),
+    state: text("state", { enum: ["ACTIVE", "REVOKED"] }).notNull().default("ACTIVE"),
+    provider: text("provider"),
+    model: text("model"),
+    authConfig: jsonb("auth_config").$type<Record<string, string>>().notNull().default({}),
+    maskedValue: text("masked_value").notNull().default(""),
+    maskedFields: jsonb("masked_fields").$type<Record<string, string>>().notNull().default({}),
+    currentVersion: integer("current_version").notNull(),
+    // Bumped by every change; the etag is derived from it.
+    revision: integer("revision").notNull().default(1),
+    createdBy: text("created_by").notNull(),
+    createdAt: at("created_at").notNull().defaultNow(),
+    lastUpdatedBy: text("last_updated_by").notNull(),
+    lastUpdatedAt: at("last_updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("secrets_shared_name_uq").on(t.name).where(sql`${t.isShared}`),
+    uniqueIndex("secrets_private_name_uq").on(t.createdBy, t.name).where(sql`NOT ${t.isShared}`),
+  ],
+);
+
+/** Every value ever written, immutable; the newest few are kept (retention). */
+export const secretVersions = pgTable(
+  "secret_versions",
+  {
+    secretId: text("secret_id")
+      .notNull()
+      .references(() => secrets.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    kekVersion: integer("kek_version").notNull(),
+    nonce: bytea("nonce").notNull(),
+    ciphertext: bytea("ciphertext").notNull(),
+    wrappedDek: bytea("wrapped_dek").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: at("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.secretId, t.version] }), index("secret_versions_kek_idx").on(t.kekVersion)],
+);
+
+export const secretBindings = pgTable(
+  "secret_bindings",
+  {
+    id: text("binding_id").primaryKey(),
+    secretId: text("secret_id")
+      .notNull()
+      .references(() => secrets.id, { onDelete: "cascade" }),
+    resourceType: text("resource_type").notNull(),
+    resourceId: text("resource_id").notNull(),
+    fieldName: text("field_name").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: at("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("secret_bindings_resource_field_uq").on(t.resourceType, t.resourceId, t.fieldName),
+    index("secret_bindings_secret_idx").on(t.secretId),
+  ],
+);
+
+/** Creates carrying a request_id, so that a retry returns the first result. */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    principal: text("principal").notNull(),
+    requestId: text("request_id").notNull(),
+    // HMAC of the request under a key derived from the KEK: a plain hash of a low-entropy value could be brute-forced.
+    requestMac: text("request_mac").notNull(),
+    kekVersion: integer("kek_version").notNull(),
+    secretId: text("secret_id")
+      .notNull()
+      .references(() => secrets.id, { onDelete: "cascade" }),
+    bindingId: text("binding_id"),
+    createdAt: at("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.principal, t.requestId] })],
+);
+
+/** One row per KEK version: never the key, only what proves a loaded key is the right one. */
+export const kekVersions = pgTable("kek_versions", {
+  version: integer("version").primaryKey(),
+  fingerprint: text("fingerprint").notNull(),
+  source: text("source", { enum: ["keystore", "passphrase"] }).notNull(),
+  // Random per-installation salt of a passphrase-derived version.
+  salt: bytea("salt"),
+  state: text("state", { enum: ["active", "inactive", "retired"] }).notNull(),
+  createdAt: at("created_at").notNull().defaultNow(),
+  activatedAt: at("activated_at"),
+});

@@ -1,0 +1,307 @@
+import { type SQL, and, asc, eq, gt, lte, or, sql } from "drizzle-orm";
+import type { EnvelopeCipher } from "../crypto/envelope.js";
+import type { Db } from "./database.js";
+import type { BindingRecord, IdempotencyRecord, ResolvedRecord, SecretRecord } from "./records.js";
+import { idempotencyKeys, secretBindings, secretVersions, secrets } from "./schema.js";
+
+/** A database handle or an open transaction: every query runs on the one it is given. */
+export type Executor = Db;
+
+export interface NewSecret {
+  id: string;
+  name: string;
+  fieldName: string;
+  isShared: boolean;
+  provider: string | null;
+  model: string | null;
+  authConfig: Record<string, string>;
+  maskedValue: string;
+  maskedFields: Record<string, string>;
+  createdBy: string;
+}
+
+export interface NewValue {
+  /** Plaintext; sealed here, so that only the store and crypto ever see ciphertext. */
+  payload: Buffer;
+  maskedValue: string;
+  maskedFields: Record<string, string>;
+}
+
+export interface SecretChanges {
+  provider?: string | null;
+  model?: string | null;
+  authConfig?: Record<string, string>;
+  state?: "REVOKED";
+  value?: NewValue;
+  updatedBy: string;
+}
+
+export interface SecretFilter {
+  isShared?: boolean;
+  provider?: string;
+  /** Only shared secrets and this principal's private ones; unset = all (admins). */
+  visibleTo?: string;
+}
+
+export interface BindingFilter {
+  resourceType?: string;
+  resourceId?: string;
+  secretId?: string;
+  visibleTo?: string;
+}
+
+export interface NewBinding {
+  id: string;
+  secretId: string;
+  resourceType: string;
+  resourceId: string;
+  fieldName: string;
+  createdBy: string;
+}
+
+const bindingCount = sql<number>`(select count(*)::int from ${secretBindings} where ${secretBindings.secretId} = ${secrets.id})`;
+
+const secretColumns = {
+  id: secrets.id,
+  name: secrets.name,
+  fieldName: secrets.fieldName,
+  isShared: secrets.isShared,
+  state: secrets.state,
+  provider: secrets.provider,
+  model: secrets.model,
+  authConfig: secrets.authConfig,
+  maskedValue: secrets.maskedValue,
+  maskedFields: secrets.maskedFields,
+  version: secrets.currentVersion,
+  revision: secrets.revision,
+  bindingCount,
+  createdBy: secrets.createdBy,
+  createdAt: secrets.createdAt,
+  lastUpdatedBy: secrets.lastUpdatedBy,
+  lastUpdatedAt: secrets.lastUpdatedAt,
+};
+
+function visible(viewer: string | undefined): SQL | undefined {
+  return viewer === undefined ? undefined : or(eq(secrets.isShared, true), eq(secrets.createdBy, viewer));
+}
+
+/**
+ * Secrets, their value versions and bindings. The only module that sees
+ * ciphertext: values come in and go out as plaintext and are sealed and
+ * opened here with the cipher it is given.
+ */
+export class SecretsStore {
+  constructor(
+    readonly db: Db,
+    private readonly cipher: EnvelopeCipher,
+    /** How many value versions to keep per secret. */
+    private readonly retention = 10,
+  ) {}
+
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(tx as unknown as Executor));
+  }
+
+  async createSecret(ex: Executor, input: NewSecret, payload: Buffer): Promise<SecretRecord> {
+    const now = new Date();
+    await ex.insert(secrets).values({
+      ...input,
+      currentVersion: 1,
+      lastUpdatedBy: input.createdBy,
+      createdAt: now,
+      lastUpdatedAt: now,
+    });
+    await this.insertVersion(ex, input.id, input.name, 1, payload, input.createdBy);
+    return (await this.getSecret(ex, input.id))!;
+  }
+
+  async getSecret(ex: Executor, id: string, opts: { lock?: boolean } = {}): Promise<SecretRecord | undefined> {
+    const q = ex.select(secretColumns).from(secrets).where(eq(secrets.id, id));
+    const rows = opts.lock ? await q.for("update") : await q;
+    return rows[0] as SecretRecord | undefined;
+  }
+
+  async findSecretByName(ex: Executor, name: string, scope: { isShared: true } | { isShared: false; owner: string }): Promise<SecretRecord | undefined> {
+    const where = scope.isShared
+      ? and(eq(secrets.name, name), eq(secrets.isShared, true))
+      : and(eq(secrets.name, name), eq(secrets.isShared, false), eq(secrets.createdBy, scope.owner));
+    const rows = await ex.select(secretColumns).from(secrets).where(where);
+    return rows[0] as SecretRecord | undefined;
+  }
+
+  /** Keyset page ordered by id (time-ordered UUIDv7): rows inserted meanwhile never shift a page. */
+  async listSecrets(ex: Executor, filter: SecretFilter, after: string | undefined, limit: number): Promise<SecretRecord[]> {
+    const where = and(
+      filter.isShared === undefined ? undefined : eq(secrets.isShared, filter.isShared),
+      filter.provider === undefined ? undefined : eq(secrets.provider, filter.provider),
+      visible(filter.visibleTo),
+      after === undefined ? undefined : gt(secrets.id, after),
+    );
+    const rows = await ex.select(secretColumns).from(secrets).where(where).orderBy(asc(secrets.id)).limit(limit);
+    return rows as SecretRecord[];
+  }
+
+  /**
+   * Applies changes only if the secret is still at expectedRevision; returns
+   * undefined when it is not (someone else changed it first). A new value
+   * becomes the next version, and versions beyond the retention are dropped.
+   */
+  async updateSecret(ex: Executor, current: SecretRecord, expectedRevision: number, changes: SecretChanges): Promise<SecretRecord | undefined> {
+    const version = changes.value ? current.version + 1 : current.version;
+    const updated = await ex
+      .update(secrets)
+      .set({
+        ...(changes.provider !== undefined && { provider: changes.provider }),
+        ...(changes.model !== undefined && { model: changes.model }),
+        ...(changes.authConfig !== undefined && { authConfig: changes.authConfig }),
+        ...(changes.state !== undefined && { state: changes.state }),
+        ...(changes.value && {
+          maskedValue: changes.value.maskedValue,
+          maskedFields: changes.value.maskedFields,
+          currentVersion: version,
+        }),
+        revision: sql`${secrets.revision} + 1`,
+        lastUpdatedBy: changes.updatedBy,
+        lastUpdatedAt: new Date(),
+      })
+      .where(and(eq(secrets.id, current.id), eq(secrets.revision, expectedRevision)))
+      .returning({ id: secrets.id });
+    if (updated.length === 0) return undefined;
+    if (changes.value) {
+      await this.insertVersion(ex, current.id, current.name, version, changes.value.payload, changes.updatedBy);
+      await ex
+        .delete(secretVersions)
+        .where(and(eq(secretVersions.secretId, current.id), lte(secretVersions.version, version - this.retention)));
+    }
+    return this.getSecret(ex, current.id);
+  }
+
+  async deleteSecret(ex: Executor, id: string): Promise<boolean> {
+    const rows = await ex.delete(secrets).where(eq(secrets.id, id)).returning({ id: secrets.id });
+    return rows.length > 0;
+  }
+
+  /** Stored versions of a secret's value, newest first (numbers only). */
+  async listVersionNumbers(ex: Executor, secretId: string): Promise<number[]> {
+    const rows = await ex
+      .select({ version: secretVersions.version })
+      .from(secretVersions)
+      .where(eq(secretVersions.secretId, secretId))
+      .orderBy(sql`${secretVersions.version} desc`);
+    return rows.map((r) => r.version);
+  }
+
+  async createBinding(ex: Executor, input: NewBinding): Promise<BindingRecord> {
+    const [row] = await ex.insert(secretBindings).values({ ...input, createdAt: new Date() }).returning();
+    return row!;
+  }
+
+  async getBinding(ex: Executor, id: string): Promise<BindingRecord | undefined> {
+    const rows = await ex.select().from(secretBindings).where(eq(secretBindings.id, id));
+    return rows[0];
+  }
+
+  async findBinding(ex: Executor, resourceType: string, resourceId: string, fieldName: string): Promise<BindingRecord | undefined> {
+    const rows = await ex
+      .select()
+      .from(secretBindings)
+      .where(
+        and(eq(secretBindings.resourceType, resourceType), eq(secretBindings.resourceId, resourceId), eq(secretBindings.fieldName, fieldName)),
+      );
+    return rows[0];
+  }
+
+  async deleteBinding(ex: Executor, id: string): Promise<boolean> {
+    const rows = await ex.delete(secretBindings).where(eq(secretBindings.id, id)).returning({ id: secretBindings.id });
+    return rows.length > 0;
+  }
+
+  async listBindings(ex: Executor, filter: BindingFilter, after: string | undefined, limit: number): Promise<BindingRecord[]> {
+    const where = and(
+      filter.resourceType === undefined ? undefined : eq(secretBindings.resourceType, filter.resourceType),
+      filter.resourceId === undefined ? undefined : eq(secretBindings.resourceId, filter.resourceId),
+      filter.secretId === undefined ? undefined : eq(secretBindings.secretId, filter.secretId),
+      visible(filter.visibleTo),
+      after === undefined ? undefined : gt(secretBindings.id, after),
+    );
+    const rows = await ex
+      .select({
+        id: secretBindings.id,
+        secretId: secretBindings.secretId,
+        resourceType: secretBindings.resourceType,
+        resourceId: secretBindings.resourceId,
+        fieldName: secretBindings.fieldName,
+        createdBy: secretBindings.createdBy,
+        createdAt: secretBindings.createdAt,
+      })
+      .from(secretBindings)
+      .innerJoin(secrets, eq(secrets.id, secretBindings.secretId))
+      .where(where)
+      .orderBy(asc(secretBindings.id))
+      .limit(limit);
+    return rows;
+  }
+
+  /**
+   * Every binding of a resource with its secret's current value, in one round
+   * trip; values are opened in memory. Revoked secrets are returned without
+   * being decrypted so that the caller can refuse them.
+   */
+  async resolveResource(ex: Executor, resourceType: string, resourceId: string, fieldName?: string): Promise<ResolvedRecord[]> {
+    const rows = await ex
+      .select({
+        fieldName: secretBindings.fieldName,
+        secretId: secrets.id,
+        secretName: secrets.name,
+        state: secrets.state,
+        provider: secrets.provider,
+        model: secrets.model,
+        authConfig: secrets.authConfig,
+        version: secretVersions.version,
+        kekVersion: secretVersions.kekVersion,
+        nonce: secretVersions.nonce,
+        ciphertext: secretVersions.ciphertext,
+        wrappedDek: secretVersions.wrappedDek,
+      })
+      .from(secretBindings)
+      .innerJoin(secrets, eq(secrets.id, secretBindings.secretId))
+      .innerJoin(secretVersions, and(eq(secretVersions.secretId, secrets.id), eq(secretVersions.version, secrets.currentVersion)))
+      .where(
+        and(
+          eq(secretBindings.resourceType, resourceType),
+          eq(secretBindings.resourceId, resourceId),
+          fieldName === undefined ? undefined : eq(secretBindings.fieldName, fieldName),
+        ),
+      )
+      .orderBy(asc(secretBindings.fieldName));
+    return rows.map(({ kekVersion, nonce, ciphertext, wrappedDek, ...meta }) => ({
+      ...meta,
+      payload:
+        meta.state === "ACTIVE"
+          ? this.cipher.open({ secretId: meta.secretId, secretName: meta.secretName, version: meta.version }, { kekVersion, nonce, ciphertext, wrappedDek })
+          : Buffer.alloc(0),
+    }));
+  }
+
+  async findRequest(ex: Executor, principal: string, requestId: string): Promise<IdempotencyRecord | undefined> {
+    const rows = await ex
+      .select({
+        requestMac: idempotencyKeys.requestMac,
+        kekVersion: idempotencyKeys.kekVersion,
+        secretId: idempotencyKeys.secretId,
+        bindingId: idempotencyKeys.bindingId,
+      })
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.requestId, requestId)));
+    return rows[0];
+  }
+
+  async recordRequest(ex: Executor, principal: string, requestId: string, record: IdempotencyRecord): Promise<void> {
+    await ex.insert(idempotencyKeys).values({ principal, requestId, ...record });
+  }
+
+  private async insertVersion(ex: Executor, secretId: string, secretName: string, version: number, payload: Buffer, createdBy: string) {
+    const sealed = this.cipher.seal({ secretId, secretName, version }, payload);
+    await ex.insert(secretVersions).values({ secretId, version, createdBy, ...sealed });
+  }
+}
