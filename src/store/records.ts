@@ -62,3 +62,13 @@ export interface KekVersionRecord {
   createdAt: Date;
   activatedAt: Date | null;
 }
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  role: "admin" | "user" | "service";
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}

@@ -101,3 +101,19 @@ export const kekVersions = pgTable("kek_versions", {
   createdAt: at("created_at").notNull().defaultNow(),
   activatedAt: at("activated_at"),
 });
+
+/** API tokens: only a SHA-256 of each token is stored; the token itself is shown once. */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: text("token_id").primaryKey(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ["admin", "user", "service"] }).notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: at("created_at").notNull().defaultNow(),
+    expiresAt: at("expires_at"),
+    revokedAt: at("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_tokens_hash_uq").on(t.tokenHash)],
+);

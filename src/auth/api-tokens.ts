@@ -1,0 +1,82 @@
+import { createHash, randomBytes } from "node:crypto";
+import { v7 as uuidv7 } from "uuid";
+import type { TokenRecord } from "../store/records.js";
+import type { TokenStore } from "../store/token-store.js";
+import { AuthenticationError } from "./errors.js";
+import type { Principal, Role } from "./principal.js";
+
+/** Prefix of every API token, so that secret scanners and people recognise one. */
+export const TOKEN_PREFIX = "sst_";
+const TOKEN_SHAPE = /^sst_[A-Za-z0-9_-]{43}$/;
+
+export const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
+
+export const looksLikeApiToken = (credential: string): boolean => credential.startsWith(TOKEN_PREFIX);
+
+export interface IssuedToken {
+  token: string;
+  record: TokenRecord;
+}
+
+export interface ApiTokensOptions {
+  store: TokenStore;
+  /**
+   * How long a verified token is trusted without asking the database again.
+   * Bounds how long a revocation takes to reach every replica. Default 5 s.
+   */
+  cacheTtlMs?: number;
+  now?: () => number;
+}
+
+interface CacheEntry {
+  principal: Principal;
+  expiresAt: number | null;
+  checkedAt: number;
+}
+
+const CACHE_LIMIT = 10_000;
+
+/** Issues and verifies API tokens (256 random bits; only their SHA-256 is stored). */
+export class ApiTokens {
+  private readonly store: TokenStore;
+  private readonly ttl: number;
+  private readonly now: () => number;
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(options: ApiTokensOptions) {
+    this.store = options.store;
+    this.ttl = options.cacheTtlMs ?? 5_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async issue(input: { name: string; role: Role; createdBy: string; expiresAt?: Date; id?: string; token?: string }): Promise<IssuedToken | undefined> {
+    const token = input.token ?? TOKEN_PREFIX + randomBytes(32).toString("base64url");
+    if (!TOKEN_SHAPE.test(token)) throw new Error(`a token must look like ${TOKEN_PREFIX} followed by 43 base64url characters`);
+    const record = { id: input.id ?? uuidv7(), name: input.name, role: input.role, createdBy: input.createdBy, expiresAt: input.expiresAt ?? null };
+    const inserted = await this.store.insert({ ...record, tokenHash: hashToken(token) });
+    return inserted ? { token, record: { ...record, createdAt: new Date(this.now()), revokedAt: null } } : undefined;
+  }
+
+  async verify(token: string): Promise<Principal> {
+    if (!TOKEN_SHAPE.test(token)) throw new AuthenticationError("malformed API token");
+    const hash = hashToken(token);
+    const now = this.now();
+    let entry = this.cache.get(hash);
+    if (!entry || now - entry.checkedAt > this.ttl) {
+      const record = await this.store.findByHash(hash);
+      if (!record) {
+        this.cache.delete(hash);
+        throw new AuthenticationError("invalid API token");
+      }
+      if (record.revokedAt) {
+        this.cache.delete(hash);
+        throw new AuthenticationError("API token has been revoked");
+      }
+      entry = { principal: { subject: record.name, roles: [record.role] }, expiresAt: record.expiresAt?.getTime() ?? null, checkedAt: now };
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(hash, entry);
+    }
+    if (entry.expiresAt !== null && entry.expiresAt <= now) throw new AuthenticationError("API token has expired");
+    return entry.principal;
+  }
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { join, resolve } from "node:path";
+import type { KekSource } from "./secrets/keyring-loader.js";
+
+/** Every setting of the service, parsed and validated in one place. */
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  kek: KekSource;
+  logLevel: string;
+  versionRetention: number;
+  /** How long in-flight calls may take to finish on SIGTERM before connections are cut. */
+  shutdownGraceMs: number;
+  dbPoolSize: number;
+  /** Admin token to register on first start instead of generating one. */
+  bootstrapToken: string | undefined;
+  /** How long a verified API token is trusted before the database is asked again (bounds revocation delay). */
+  tokenCacheTtlMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const { host, port } = parseAddr(env.SECRETS_ADDR ?? "127.0.0.1:50051");
+  const dataDir = resolve(env.SECRETS_DATA_DIR || "./data");
+  return {
+    host,
+    port,
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir,
+    kek: kekSource(env, dataDir),
+    logLevel: oneOf("SECRETS_LOG_LEVEL", env.SECRETS_LOG_LEVEL ?? "info", ["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+    versionRetention: int(env, "SECRETS_VERSION_RETENTION", 10, 1, 1000),
+    shutdownGraceMs: int(env, "SECRETS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+    dbPoolSize: int(env, "SECRETS_DB_POOL_SIZE", 10, 1, 200),
+    bootstrapToken: env.SECRETS_BOOTSTRAP_TOKEN || undefined,
+    tokenCacheTtlMs: int(env, "SECRETS_TOKEN_CACHE_TTL_MS", 5_000, 0, 60_000),
+  };
+}
+
+function parseAddr(addr: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
+  const host = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (!m || host === undefined || port > 65535 || (host !== "" && host !== "localhost" && isIP(host) === 0)) {
+    throw new ConfigError(`SECRETS_ADDR must be host:port with an IP address or localhost (e.g. 127.0.0.1:50051, [::1]:50051, 0.0.0.0:50051), got "${addr}"`);
+  }
+  return { host: host === "" ? "0.0.0.0" : host, port };
+}
+
+function kekSource(env: Env, dataDir: string): KekSource {
+  const inline = env.SECRETS_KEK_PASSPHRASE;
+  const file = env.SECRETS_KEK_PASSPHRASE_FILE;
+  if (inline && file) throw new ConfigError("set SECRETS_KEK_PASSPHRASE or SECRETS_KEK_PASSPHRASE_FILE, not both");
+  let passphrase = inline;
+  if (file) {
+    try {
+      passphrase = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+    } catch (err) {
+      throw new ConfigError(`SECRETS_KEK_PASSPHRASE_FILE ${file} cannot be read: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  }
+  if (passphrase !== undefined) {
+    if (passphrase.length < 16) throw new ConfigError("the KEK passphrase must be at least 16 characters");
+    if (env.SECRETS_KEYSTORE_PATH) throw new ConfigError("set a KEK passphrase or SECRETS_KEYSTORE_PATH, not both");
+    return { kind: "passphrase", passphrase };
+  }
+  return { kind: "keystore", dir: resolve(env.SECRETS_KEYSTORE_PATH || join(dataDir, "keystore")) };
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name} must be one of ${allowed.join(", ")}`);
+  return value as T;
+}

@@ -1,0 +1,32 @@
+import pino, { type Logger } from "pino";
+
+/**
+ * Log lines never carry payloads, but redaction is the second line of
+ * defence should a value or credential ever be attached to one.
+ */
+export const REDACT_PATHS = [
+  "authorization",
+  "token",
+  "secret_value",
+  "secretValue",
+  "secret_fields",
+  "secretFields",
+  "value",
+  "fields",
+  "passphrase",
+  "*.authorization",
+  "*.token",
+  "*.secret_value",
+  "*.secretValue",
+  "*.secret_fields",
+  "*.secretFields",
+  "*.value",
+  "*.fields",
+  "*.passphrase",
+  "headers.authorization",
+  "*.headers.authorization",
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { service: "secrets" } }, destination);
+}

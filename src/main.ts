@@ -1,0 +1,58 @@
+import { isIP } from "node:net";
+import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./logging.js";
+import { startServer } from "./server/app.js";
+
+/** Process entry: config → database → keyring → server; signals. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  if (!isLoopback(config.host)) {
+    log.warn({ host: config.host }, "listening on a non-loopback address without TLS: credentials and values cross the network in clear");
+  }
+  let server;
+  try {
+    server = await startServer(config, log);
+  } catch (err) {
+    log.fatal({ err: { name: (err as Error).name, message: (err as Error).message } }, "cannot start");
+    process.exitCode = 1;
+    return;
+  }
+  if (server.bootstrapToken) {
+    // Shown once, on the terminal only: it is never logged and only its hash is stored.
+    process.stderr.write(
+      `\nFirst start: an admin API token was created. It is shown only this once; store it safely:\n\n  ${server.bootstrapToken}\n\n` +
+        `Use it as "authorization: Bearer <token>" (e.g. export SECRETS_TOKEN=...).\n\n`,
+    );
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down: finishing in-flight calls");
+    server.close().then(
+      () => log.info("stopped"),
+      (err: Error) => {
+        log.error({ err: { name: err.name } }, "unclean shutdown");
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+}
+
+await main();

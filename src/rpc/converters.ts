@@ -1,0 +1,62 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  type ResolvedSecret as ResolvedSecretMessage,
+  ResolvedSecretSchema,
+  type Secret,
+  type SecretBinding,
+  SecretBindingSchema,
+  SecretSchema,
+  SecretState,
+} from "../../gen/secrets/v1/service_pb.js";
+import { type ResolvedSecret, etagOf } from "../secrets/service.js";
+import type { BindingRecord, SecretRecord } from "../store/records.js";
+
+const ms = (d: Date): bigint => BigInt(d.getTime());
+const orUnset = (v: string | null): string | undefined => v ?? undefined;
+
+export function secretToProto(s: SecretRecord): Secret {
+  return create(SecretSchema, {
+    secretId: s.id,
+    secretName: s.name,
+    fieldName: s.fieldName,
+    isShared: s.isShared,
+    state: s.state === "ACTIVE" ? SecretState.ACTIVE : SecretState.REVOKED,
+    provider: orUnset(s.provider),
+    model: orUnset(s.model),
+    maskedValue: s.maskedValue,
+    maskedFields: s.maskedFields,
+    authConfig: s.authConfig,
+    version: s.version,
+    etag: etagOf(s),
+    bindingCount: s.bindingCount,
+    createdBy: s.createdBy,
+    createdAt: ms(s.createdAt),
+    lastUpdatedBy: s.lastUpdatedBy,
+    lastUpdatedAt: ms(s.lastUpdatedAt),
+  });
+}
+
+export function bindingToProto(b: BindingRecord): SecretBinding {
+  return create(SecretBindingSchema, {
+    bindingId: b.id,
+    secretId: b.secretId,
+    resourceType: b.resourceType,
+    resourceId: b.resourceId,
+    fieldName: b.fieldName,
+    createdBy: b.createdBy,
+    createdAt: ms(b.createdAt),
+  });
+}
+
+export function resolvedToProto(r: ResolvedSecret): ResolvedSecretMessage {
+  return create(ResolvedSecretSchema, {
+    fieldName: r.fieldName,
+    secretId: r.secretId,
+    secretName: r.secretName,
+    ...("value" in r.value ? { value: r.value.value } : { fields: r.value.fields }),
+    provider: orUnset(r.provider),
+    model: orUnset(r.model),
+    authConfig: r.authConfig,
+    version: r.version,
+  });
+}

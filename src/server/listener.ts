@@ -1,0 +1,123 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import type { Logger } from "pino";
+
+type RequestHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+export interface ListenerOptions {
+  handler: RequestHandler;
+  host: string;
+  port: number;
+  log: Logger;
+  /** Default 10 s: how long a connection may stay silent before its first bytes. */
+  firstByteTimeoutMs?: number;
+}
+
+export interface Listener {
+  /** The bound address; port is the real one when 0 was asked. */
+  address: { host: string; port: number };
+  /**
+   * Stops accepting, lets in-flight calls finish (HTTP/2 GOAWAY, HTTP/1.1
+   * closes idle keep-alive sockets), and after graceMs cuts what is left.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * One cleartext port for HTTP/2 (gRPC, Connect over h2c) and HTTP/1.1
+ * (Connect, gRPC-Web, REST). Node's http2 server with allowHTTP1 needs TLS
+ * to tell the two apart (ALPN), so the connection is routed by its first
+ * bytes instead: the HTTP/2 client preface, or anything else.
+ */
+export async function listen(options: ListenerOptions): Promise<Listener> {
+  const { handler, log } = options;
+  const h1 = http.createServer(
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      keepAliveTimeout: 65_000,
+      headersTimeout: 15_000,
+      requestTimeout: 60_000,
+    },
+    handler,
+  );
+  const h2 = http2.createServer(
+    {
+      maxSessionMemory: 16,
+      maxHeaderListPairs: 128,
+      settings: { maxConcurrentStreams: 256, maxHeaderListSize: MAX_HEADER_BYTES },
+    },
+    handler,
+  );
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (s) => {
+    sessions.add(s);
+    s.once("close", () => sessions.delete(s));
+  });
+  for (const server of [h1, h2]) {
+    server.on("clientError" as "error", (err: unknown) => log.debug({ err: (err as Error).message }, "client error"));
+  }
+
+  const sockets = new Set<net.Socket>();
+  const tcp = net.createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    routeByPreface(socket, options.firstByteTimeoutMs ?? 10_000, (isH2) => (isH2 ? h2 : h1).emit("connection", socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    tcp.once("error", reject);
+    tcp.listen(options.port, options.host, () => {
+      tcp.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = tcp.address() as net.AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: { host: bound.address, port: bound.port },
+    close(graceMs) {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => tcp.close(() => resolve()));
+        for (const s of sessions) s.close();
+        h1.closeIdleConnections();
+        // An HTTP/1.1 response in flight finishes; its socket closes when idle.
+        h1.on("request", (_req, res: http.ServerResponse) => res.setHeader("connection", "close"));
+        const idle = setInterval(() => h1.closeIdleConnections(), 100);
+        const deadline = setTimeout(() => {
+          for (const s of sessions) s.destroy();
+          for (const socket of sockets) socket.destroy();
+        }, graceMs);
+        await stopped;
+        clearInterval(idle);
+        clearTimeout(deadline);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Waits for enough bytes to tell an HTTP/2 preface from anything else, then hands the socket over untouched. */
+function routeByPreface(socket: net.Socket, timeoutMs: number, route: (isH2: boolean) => void): void {
+  let seen = Buffer.alloc(0);
+  socket.setTimeout(timeoutMs, () => socket.destroy());
+  const onData = (chunk: Buffer) => {
+    seen = Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.length, H2_PREFACE.length);
+    const matches = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (matches && n < H2_PREFACE.length) return;
+    socket.off("data", onData);
+    socket.setTimeout(0);
+    socket.pause();
+    socket.unshift(seen);
+    route(matches);
+    // Node's HTTP/2 session takes the paused socket's buffered bytes itself; the HTTP/1.1 parser needs it flowing.
+    if (!matches) socket.resume();
+  };
+  socket.on("data", onData);
+}
