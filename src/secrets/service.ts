@@ -137,9 +137,8 @@ export class SecretsService {
         return binding ? { secret: { ...secret, bindingCount: 1 }, binding } : { secret };
       });
     } catch (err) {
-      const constraint = uniqueViolation(err);
-      if (constraint === "idempotency_keys_principal_request_id_pk") {
-        // A concurrent call with the same request_id won: answer as its retry.
+      if (requestId && uniqueViolation(err) !== undefined) {
+        // A concurrent call with the same request_id may have won (on its name or its key): answer as its retry.
         const replay = await this.replay(principal, requestId, canonical);
         if (replay) return replay;
       }
@@ -229,7 +228,8 @@ export class SecretsService {
         if (!secret.isShared && bind.resourceType === GLOBAL_RESOURCE_TYPE) {
           throw new ServiceError("FAILED_PRECONDITION", `secret ${secretId} is private; only shared secrets can be bound to GLOBAL`);
         }
-        if (!secret.isShared && secret.bindingCount > 0) {
+        // Counted after the lock, in a statement of its own: the locking read's count predates the lock.
+        if (!secret.isShared && (await this.store.countBindings(tx, secretId)) > 0) {
           throw new ServiceError("FAILED_PRECONDITION", `secret ${secretId} is private and already bound; a private secret has at most one binding (create a shared secret to bind it more than once)`);
         }
         return this.store.createBinding(tx, { id: uuidv7(), secretId, ...bind, createdBy: principal.subject });

@@ -3,22 +3,13 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { SecretsService as SecretsServiceDesc } from "../../gen/secrets/v1/service_pb.js";
-import { ApiTokens } from "../auth/api-tokens.js";
 import { Authenticator } from "../auth/authenticator.js";
 import type { Config } from "../config.js";
-import { EnvelopeCipher } from "../crypto/envelope.js";
-import type { Keyring } from "../crypto/keyring.js";
-import { RequestMac } from "../crypto/request-mac.js";
 import { callInfoKey } from "../rpc/context.js";
 import { healthHandlers } from "../rpc/health-handlers.js";
 import { authInterceptor, errorInterceptor, loggingInterceptor } from "../rpc/interceptors.js";
 import { secretsHandlers } from "../rpc/secrets-handlers.js";
-import { openKeyring } from "../secrets/keyring-loader.js";
-import { SecretsService } from "../secrets/service.js";
-import { type Database, openDatabase } from "../store/database.js";
-import { KekStore } from "../store/kek-store.js";
-import { SecretsStore } from "../store/secrets-store.js";
-import { TokenStore } from "../store/token-store.js";
+import { type Services, openServices } from "../services.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { type Listener, listen } from "./listener.js";
 import { ensureBootstrapToken } from "./bootstrap.js";
@@ -31,8 +22,7 @@ export interface RunningServer {
   address: { host: string; port: number };
   /** Graceful: health turns NOT_SERVING, in-flight calls finish, then the database closes. */
   close(): Promise<void>;
-  database: Database;
-  keyring: Keyring;
+  services: Services;
   /** The admin token created on this start, shown once; undefined when tokens already existed. */
   bootstrapToken: string | undefined;
 }
@@ -40,25 +30,27 @@ export interface RunningServer {
 /** Opens the database and keyring, wires the services and listens on the configured port. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const started = performance.now();
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const services = await openServices({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    kek: config.kek,
+    versionRetention: config.versionRetention,
+    dbPoolSize: config.dbPoolSize,
+    tokenCacheTtlMs: config.tokenCacheTtlMs,
+  });
+  const { database, keyring } = services;
   try {
-    const keyring = await openKeyring(config.kek, new KekStore(database.db));
-    const store = new SecretsStore(database.db, new EnvelopeCipher(keyring), config.versionRetention);
-    const secrets = new SecretsService({ store, requestMac: new RequestMac(keyring) });
-    const tokenStore = new TokenStore(database.db);
-    const apiTokens = new ApiTokens({ store: tokenStore, cacheTtlMs: config.tokenCacheTtlMs });
-    const bootstrapToken = await ensureBootstrapToken(tokenStore, apiTokens, config.bootstrapToken);
-
+    const bootstrapToken = await ensureBootstrapToken(services.tokenStore, services.apiTokens, config.bootstrapToken);
     const monitor = new HealthMonitor({ probe: database.ping });
     monitor.start();
     const routes = (router: ConnectRouter) => {
-      router.service(SecretsServiceDesc, secretsHandlers(secrets));
+      router.service(SecretsServiceDesc, secretsHandlers(services.secrets));
       router.service(Health, healthHandlers(monitor, [SecretsServiceDesc.typeName]));
     };
     const handler = connectNodeAdapter({
       routes,
       readMaxBytes: READ_MAX_BYTES,
-      interceptors: [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens }))],
+      interceptors: [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens }))],
       contextValues: (req) => {
         const values = createContextValues();
         values.set(callInfoKey, { requestId: requestIdOf(req.headers["x-request-id"]), peer: req.socket.remoteAddress ?? "" });
@@ -73,19 +65,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     let closing: Promise<void> | undefined;
     return {
       address: listener.address,
-      database,
-      keyring,
+      services,
       bootstrapToken,
       close: () =>
         (closing ??= (async () => {
           monitor.drain();
           monitor.stop();
           await listener.close(config.shutdownGraceMs);
-          await database.close();
+          await services.close();
         })()),
     };
   } catch (err) {
-    await database.close().catch(() => {});
+    await services.close().catch(() => {});
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { type SQL, and, asc, eq, gt, lte, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, count, eq, gt, lte, or, sql } from "drizzle-orm";
 import type { EnvelopeCipher } from "../crypto/envelope.js";
 import type { Db } from "./database.js";
 import type { BindingRecord, IdempotencyRecord, ResolvedRecord, SecretRecord } from "./records.js";
@@ -59,7 +59,8 @@ export interface NewBinding {
   createdBy: string;
 }
 
-const bindingCount = sql<number>`(select count(*)::int from ${secretBindings} where ${secretBindings.secretId} = ${secrets.id})`;
+// Written out: drizzle renders columns unqualified inside sql``, which would make the correlation ambiguous.
+const bindingCount = sql<number>`(select count(*)::int from secret_bindings b where b.secret_id = "secrets"."secret_id")`.as("binding_count");
 
 const secretColumns = {
   id: secrets.id,
@@ -214,6 +215,11 @@ export class SecretsStore {
   async deleteBinding(ex: Executor, id: string): Promise<boolean> {
     const rows = await ex.delete(secretBindings).where(eq(secretBindings.id, id)).returning({ id: secretBindings.id });
     return rows.length > 0;
+  }
+
+  async countBindings(ex: Executor, secretId: string): Promise<number> {
+    const [row] = await ex.select({ n: count() }).from(secretBindings).where(eq(secretBindings.secretId, secretId));
+    return Number(row?.n ?? 0);
   }
 
   async listBindings(ex: Executor, filter: BindingFilter, after: string | undefined, limit: number): Promise<BindingRecord[]> {

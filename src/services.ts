@@ -1,0 +1,54 @@
+import { ApiTokens } from "./auth/api-tokens.js";
+import { EnvelopeCipher } from "./crypto/envelope.js";
+import type { Keyring } from "./crypto/keyring.js";
+import { RequestMac } from "./crypto/request-mac.js";
+import { type KekSource, openKeyring } from "./secrets/keyring-loader.js";
+import { SecretsService } from "./secrets/service.js";
+import { type Database, openDatabase } from "./store/database.js";
+import { KekStore } from "./store/kek-store.js";
+import { SecretsStore } from "./store/secrets-store.js";
+import { TokenStore } from "./store/token-store.js";
+
+export interface ServicesOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  kek: KekSource;
+  versionRetention?: number;
+  dbPoolSize?: number;
+  tokenCacheTtlMs?: number;
+}
+
+/** Everything the protocols serve, wired once: the composition root shared by the server, the CLI and tests. */
+export interface Services {
+  database: Database;
+  keyring: Keyring;
+  kekStore: KekStore;
+  store: SecretsStore;
+  secrets: SecretsService;
+  tokenStore: TokenStore;
+  apiTokens: ApiTokens;
+  close(): Promise<void>;
+}
+
+export async function openServices(options: ServicesOptions): Promise<Services> {
+  const database = await openDatabase({ url: options.databaseUrl, dataDir: options.dataDir, poolSize: options.dbPoolSize });
+  try {
+    const kekStore = new KekStore(database.db);
+    const keyring = await openKeyring(options.kek, kekStore);
+    const store = new SecretsStore(database.db, new EnvelopeCipher(keyring), options.versionRetention);
+    const tokenStore = new TokenStore(database.db);
+    return {
+      database,
+      keyring,
+      kekStore,
+      store,
+      secrets: new SecretsService({ store, requestMac: new RequestMac(keyring) }),
+      tokenStore,
+      apiTokens: new ApiTokens({ store: tokenStore, cacheTtlMs: options.tokenCacheTtlMs }),
+      close: () => database.close(),
+    };
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+}

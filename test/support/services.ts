@@ -1,0 +1,33 @@
+import { join } from "node:path";
+import type { Principal } from "../../src/auth/principal.js";
+import type { KekSource } from "../../src/secrets/keyring-loader.js";
+import { type Services, openServices } from "../../src/services.js";
+import { type Backend, type TestDatabase, createTestDatabase } from "./database.js";
+
+export const admin: Principal = { subject: "root", roles: ["admin"] };
+export const alice: Principal = { subject: "alice", roles: ["user"] };
+export const bob: Principal = { subject: "bob", roles: ["user"] };
+export const scorer: Principal = { subject: "scorer-service", roles: ["service"] };
+
+export interface TestServices extends Services {
+  testDb: TestDatabase;
+  /** Opens the same database again (e.g. with another KEK source); the caller closes it. */
+  reopen(kek?: KekSource): Promise<Services>;
+  dispose(): Promise<void>;
+}
+
+export async function openTestServices(backend?: Backend, options: { versionRetention?: number } = {}): Promise<TestServices> {
+  const testDb = await createTestDatabase(backend);
+  const kek: KekSource = { kind: "keystore", dir: join(testDb.dataDir, "keystore") };
+  const open = (k: KekSource = kek) => openServices({ databaseUrl: testDb.url, dataDir: testDb.dataDir, kek: k, versionRetention: options.versionRetention });
+  const services = await open();
+  return {
+    ...services,
+    testDb,
+    reopen: open,
+    dispose: async () => {
+      await services.close();
+      await testDb.drop();
+    },
+  };
+}
