@@ -1,0 +1,36 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the port once the service logs that it listens. */
+  listening: Promise<number>;
+  exited: Promise<number | null>;
+}
+
+/** Runs `src/main.ts` as its own process, as `npm start` does. */
+export function spawnService(env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", SECRETS_ADDR: "127.0.0.1:0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr!.on("data", (c) => (err += c));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const listening = new Promise<number>((resolve, reject) => {
+    child.stdout!.on("data", (c) => {
+      out += c;
+      const m = /"msg":"secrets service listening"/.test(out) && /"port":(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    void exited.then((code) => reject(new Error(`service exited with ${code} before listening: ${out}${err}`)));
+  });
+  listening.catch(() => {});
+  return { child, stdout: () => out, stderr: () => err, listening, exited };
+}
