@@ -7,18 +7,10 @@ import { idempotencyKeys, secretBindings, secretVersions, secrets } from "./sche
 /** A database handle or an open transaction: every query runs on the one it is given. */
 export type Executor = Db;
 
-export interface NewSecret {
-  id: string;
-  name: string;
-  fieldName: string;
-  isShared: boolean;
-  provider: string | null;
-  model: string | null;
-  authConfig: Record<string, string>;
-  maskedValue: string;
-  maskedFields: Record<string, string>;
-  createdBy: string;
-}
+export type NewSecret = Pick<
+  SecretRecord,
+  "id" | "name" | "fieldName" | "isShared" | "provider" | "model" | "authConfig" | "maskedValue" | "maskedFields" | "createdBy"
+>;
 
 export interface NewValue {
   /** Plaintext; sealed here, so that only the store and crypto ever see ciphertext. */
@@ -50,14 +42,7 @@ export interface BindingFilter {
   visibleTo?: string;
 }
 
-export interface NewBinding {
-  id: string;
-  secretId: string;
-  resourceType: string;
-  resourceId: string;
-  fieldName: string;
-  createdBy: string;
-}
+export type NewBinding = Omit<BindingRecord, "createdAt">;
 
 // Written out: drizzle renders columns unqualified inside sql``, which would make the correlation ambiguous.
 const bindingCount = sql<number>`(select count(*)::int from secret_bindings b where b.secret_id = "secrets"."secret_id")`.as("binding_count");
