@@ -19,6 +19,17 @@ export interface Config {
   bootstrapToken: string | undefined;
   /** How long a verified API token is trusted before the database is asked again (bounds revocation delay). */
   tokenCacheTtlMs: number;
+  /** Browser origins allowed by CORS, e.g. https://app.example.com. */
+  corsOrigins: string[];
+  /** TLS on the one port (with ALPN h2 + http/1.1); mTLS when clientCa is set. */
+  tls: TlsConfig | undefined;
+}
+
+export interface TlsConfig {
+  cert: Buffer;
+  key: Buffer;
+  /** CA bundle that client certificates must chain to; set = client certificates required. */
+  clientCa: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +53,8 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: int(env, "SECRETS_DB_POOL_SIZE", 10, 1, 200),
     bootstrapToken: env.SECRETS_BOOTSTRAP_TOKEN || undefined,
     tokenCacheTtlMs: int(env, "SECRETS_TOKEN_CACHE_TTL_MS", 5_000, 0, 60_000),
+    corsOrigins: origins(env.SECRETS_CORS_ORIGINS),
+    tls: tls(env),
   };
 }
 
@@ -73,6 +86,38 @@ function kekSource(env: Env, dataDir: string): KekSource {
     return { kind: "passphrase", passphrase };
   }
   return { kind: "keystore", dir: resolve(env.SECRETS_KEYSTORE_PATH || join(dataDir, "keystore")) };
+}
+
+function origins(raw: string | undefined): string[] {
+  if (!raw) return [];
+  return raw.split(",").map((o) => {
+    const origin = o.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError(`SECRETS_CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, optional port; no path), got "${origin}"`);
+    }
+    return origin;
+  });
+}
+
+function tls(env: Env): TlsConfig | undefined {
+  const { SECRETS_TLS_CERT: cert, SECRETS_TLS_KEY: key, SECRETS_TLS_CLIENT_CA: ca } = env;
+  if (!cert && !key && !ca) return undefined;
+  if (!cert || !key) throw new ConfigError("TLS needs both SECRETS_TLS_CERT and SECRETS_TLS_KEY");
+  return { cert: readPem("SECRETS_TLS_CERT", cert), key: readPem("SECRETS_TLS_KEY", key), clientCa: ca ? readPem("SECRETS_TLS_CLIENT_CA", ca) : undefined };
+}
+
+function readPem(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`${name} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code}`);
+  }
 }
 
 function int(env: Env, name: string, def: number, min: number, max: number): number {

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  if (!isLoopback(config.host)) {
+  if (!isLoopback(config.host) && !config.tls) {
     log.warn({ host: config.host }, "listening on a non-loopback address without TLS: credentials and values cross the network in clear");
   }
   let server;

@@ -49,7 +49,8 @@ export function secretsHandlers(secrets: SecretsService): ServiceImpl<typeof Sec
     },
 
     async unbindSecret(req, ctx) {
-      await secrets.unbindSecret(principalOf(ctx), req.bindingId ? { bindingId: req.bindingId } : req);
+      const { bindingId, resourceType, resourceId, fieldName } = req;
+      await secrets.unbindSecret(principalOf(ctx), bindingId ? { bindingId } : { resourceType, resourceId, fieldName });
       return {};
     },
 

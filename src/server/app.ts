@@ -1,16 +1,21 @@
-import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createConnectRouter, createContextValues } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { SecretsService as SecretsServiceDesc } from "../../gen/secrets/v1/service_pb.js";
 import { Authenticator } from "../auth/authenticator.js";
 import type { Config } from "../config.js";
 import { callInfoKey } from "../rpc/context.js";
 import { healthHandlers } from "../rpc/health-handlers.js";
+import { ReflectionIndex, reflectionV1Handlers, reflectionV1alphaHandlers } from "../rpc/reflection-handlers.js";
 import { authInterceptor, errorInterceptor, loggingInterceptor } from "../rpc/interceptors.js";
 import { secretsHandlers } from "../rpc/secrets-handlers.js";
 import { type Services, openServices } from "../services.js";
 import { HealthMonitor } from "./health-monitor.js";
+import { createHttpHandler } from "./http-handler.js";
+import { restRoutes } from "./rest-routes.js";
 import { type Listener, listen } from "./listener.js";
 import { ensureBootstrapToken } from "./bootstrap.js";
 import { requestIdOf } from "./request-id.js";
@@ -43,21 +48,30 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const bootstrapToken = await ensureBootstrapToken(services.tokenStore, services.apiTokens, config.bootstrapToken);
     const monitor = new HealthMonitor({ probe: database.ping });
     monitor.start();
-    const routes = (router: ConnectRouter) => {
-      router.service(SecretsServiceDesc, secretsHandlers(services.secrets));
-      router.service(Health, healthHandlers(monitor, [SecretsServiceDesc.typeName]));
-    };
-    const handler = connectNodeAdapter({
-      routes,
+    const mounted = [SecretsServiceDesc, Health, ReflectionV1, ReflectionV1alpha];
+    const reflection = new ReflectionIndex(mounted);
+    const router = createConnectRouter({
       readMaxBytes: READ_MAX_BYTES,
+      acceptCompression: [compressionGzip, compressionBrotli],
       interceptors: [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens }))],
+    })
+      .service(SecretsServiceDesc, secretsHandlers(services.secrets))
+      .service(Health, healthHandlers(monitor, [SecretsServiceDesc.typeName]))
+      .service(ReflectionV1, reflectionV1Handlers(reflection))
+      .service(ReflectionV1alpha, reflectionV1alphaHandlers(reflection));
+    const handler = createHttpHandler({
+      router,
+      restRoutes: restRoutes([SecretsServiceDesc]),
+      corsOrigins: config.corsOrigins,
+      readMaxBytes: READ_MAX_BYTES,
+      log,
       contextValues: (req) => {
         const values = createContextValues();
         values.set(callInfoKey, { requestId: requestIdOf(req.headers["x-request-id"]), peer: req.socket.remoteAddress ?? "" });
         return values;
       },
     });
-    const listener: Listener = await listen({ handler, host: config.host, port: config.port, log });
+    const listener: Listener = await listen({ handler, host: config.host, port: config.port, log, tls: config.tls });
     log.info(
       { address: listener.address, database: database.kind, kekVersion: keyring.active().version, startupMs: Math.round(performance.now() - started) },
       "secrets service listening",

@@ -12,6 +12,8 @@ export interface ListenerOptions {
   log: Logger;
   /** Default 10 s: how long a connection may stay silent before its first bytes. */
   firstByteTimeoutMs?: number;
+  /** TLS on the same port, HTTP/2 and HTTP/1.1 chosen by ALPN; with clientCa, client certificates are required. */
+  tls?: { cert: Buffer; key: Buffer; clientCa: Buffer | undefined };
 }
 
 export interface Listener {
@@ -34,6 +36,12 @@ const MAX_HEADER_BYTES = 16 * 1024;
  * bytes instead: the HTTP/2 client preface, or anything else.
  */
 export async function listen(options: ListenerOptions): Promise<Listener> {
+  return options.tls ? listenTls(options, options.tls) : listenCleartext(options);
+}
+
+const H2_SETTINGS = { maxConcurrentStreams: 256, maxHeaderListSize: MAX_HEADER_BYTES };
+
+async function listenCleartext(options: ListenerOptions): Promise<Listener> {
   const { handler, log } = options;
   const h1 = http.createServer(
     {
@@ -48,7 +56,7 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
     {
       maxSessionMemory: 16,
       maxHeaderListPairs: 128,
-      settings: { maxConcurrentStreams: 256, maxHeaderListSize: MAX_HEADER_BYTES },
+      settings: H2_SETTINGS,
     },
     handler,
   );
@@ -69,14 +77,7 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
     routeByPreface(socket, options.firstByteTimeoutMs ?? 10_000, (isH2) => (isH2 ? h2 : h1).emit("connection", socket));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    tcp.once("error", reject);
-    tcp.listen(options.port, options.host, () => {
-      tcp.off("error", reject);
-      resolve();
-    });
-  });
-  const bound = tcp.address() as net.AddressInfo;
+  const bound = await bind(tcp, options);
 
   let closing: Promise<void> | undefined;
   return {
@@ -100,6 +101,68 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
       return closing;
     },
   };
+}
+
+/**
+ * TLS: ALPN picks HTTP/2 or HTTP/1.1, so one Node server handles both. With a
+ * client CA, the handshake itself refuses clients without a valid certificate.
+ */
+async function listenTls(options: ListenerOptions, tls: NonNullable<ListenerOptions["tls"]>): Promise<Listener> {
+  const server = http2.createSecureServer(
+    {
+      cert: tls.cert,
+      key: tls.key,
+      allowHTTP1: true,
+      minVersion: "TLSv1.2",
+      ...(tls.clientCa && { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
+      maxSessionMemory: 16,
+      maxHeaderListPairs: 128,
+      settings: H2_SETTINGS,
+    },
+    options.handler,
+  );
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.once("close", () => sessions.delete(s));
+  });
+  const sockets = new Set<net.Socket>();
+  server.on("secureConnection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("tlsClientError", (err) => options.log.debug({ err: err.message }, "TLS handshake failed"));
+  const bound = await bind(server, options);
+  let closing: Promise<void> | undefined;
+  return {
+    address: { host: bound.address, port: bound.port },
+    close(graceMs) {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of sessions) s.close();
+        server.on("request", (req, res) => {
+          if (req.httpVersion !== "2.0") res.setHeader("connection", "close");
+        });
+        const deadline = setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, graceMs);
+        await stopped;
+        clearTimeout(deadline);
+      })();
+      return closing;
+    },
+  };
+}
+
+async function bind(server: net.Server, options: ListenerOptions): Promise<net.AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return server.address() as net.AddressInfo;
 }
 
 /** Waits for enough bytes to tell an HTTP/2 preface from anything else, then hands the socket over untouched. */
