@@ -91,8 +91,7 @@ class RequestError extends Error {
 
 async function buildRequest(route: RestRoute, url: URL, req: Req, readMaxBytes: number): Promise<JsonObject> {
   const input = route.method.input;
-  const request: JsonObject = {};
-  for (const [key, values] of groupParams(url.searchParams)) setField(input, request, key.split("."), values);
+  const request = queryToJson(input, url.searchParams);
   const raw = await readBody(req, readMaxBytes);
   if (raw.length > 0) {
     let body: JsonValue;
@@ -125,9 +124,15 @@ async function buildRequest(route: RestRoute, url: URL, req: Req, readMaxBytes: 
   return toJson(input, message) as JsonObject;
 }
 
-function groupParams(params: URLSearchParams): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [k, v] of params) out.set(k, [...(out.get(k) ?? []), v]);
+/**
+ * Query parameters as proto3 JSON for a message: `a.b=1` sets a nested field,
+ * a repeated key fills a repeated field, unknown names are ignored.
+ */
+export function queryToJson(message: DescMessage, params: URLSearchParams): JsonObject {
+  const grouped = new Map<string, string[]>();
+  for (const [k, v] of params) grouped.set(k, [...(grouped.get(k) ?? []), v]);
+  const out: JsonObject = {};
+  for (const [key, values] of grouped) setField(message, out, key.split("."), values);
   return out;
 }
 
