@@ -1,9 +1,12 @@
+import { AuditLog } from "./audit/audit-log.js";
 import { ApiTokens } from "./auth/api-tokens.js";
 import { EnvelopeCipher } from "./crypto/envelope.js";
 import type { Keyring } from "./crypto/keyring.js";
 import { RequestMac } from "./crypto/request-mac.js";
 import { type KekSource, openKeyring } from "./secrets/keyring-loader.js";
+import { KeyringService } from "./secrets/keyring-service.js";
 import { SecretsService } from "./secrets/service.js";
+import { AuditStore } from "./store/audit-store.js";
 import { type Database, openDatabase } from "./store/database.js";
 import { KekStore } from "./store/kek-store.js";
 import { SecretsStore } from "./store/secrets-store.js";
@@ -16,6 +19,8 @@ export interface ServicesOptions {
   versionRetention?: number;
   dbPoolSize?: number;
   tokenCacheTtlMs?: number;
+  /** Told when buffered audit events could not be written (they are kept and retried). */
+  onAuditFlushError?: (err: unknown, pending: number) => void;
 }
 
 /** Everything the protocols serve, wired once: the composition root shared by the server, the CLI and tests. */
@@ -25,6 +30,8 @@ export interface Services {
   kekStore: KekStore;
   store: SecretsStore;
   secrets: SecretsService;
+  keyringService: KeyringService;
+  audit: AuditLog;
   tokenStore: TokenStore;
   apiTokens: ApiTokens;
   close(): Promise<void>;
@@ -37,15 +44,22 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     const keyring = await openKeyring(options.kek, kekStore);
     const store = new SecretsStore(database.db, new EnvelopeCipher(keyring), options.versionRetention);
     const tokenStore = new TokenStore(database.db);
+    const auditStore = new AuditStore();
+    const audit = new AuditLog({ store: auditStore, db: database.db, onFlushError: options.onAuditFlushError });
     return {
       database,
       keyring,
       kekStore,
       store,
-      secrets: new SecretsService({ store, requestMac: new RequestMac(keyring) }),
+      secrets: new SecretsService({ store, requestMac: new RequestMac(keyring), audit, auditStore }),
+      keyringService: new KeyringService(keyring, kekStore, audit),
+      audit,
       tokenStore,
       apiTokens: new ApiTokens({ store: tokenStore, cacheTtlMs: options.tokenCacheTtlMs }),
-      close: () => database.close(),
+      close: async () => {
+        await audit.close();
+        await database.close();
+      },
     };
   } catch (err) {
     await database.close().catch(() => {});

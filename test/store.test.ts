@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceError } from "../src/secrets/errors.js";
 import type { CreateSecretInput } from "../src/secrets/service.js";
 import { backends } from "./support/database.js";
-import { type TestServices, admin, alice, bob, openTestServices, scorer } from "./support/services.js";
+import { type TestServices, admin, alice, bob, caller, openTestServices, scorer } from "./support/services.js";
 
 const VALUE = "sk-ant-api03-store-suite-value-0001";
 
@@ -262,7 +262,7 @@ describe.each(backends())("store and domain on %s", (backend) => {
 
   describe("paging", () => {
     it("walks every secret exactly once while others are inserted", async () => {
-      const owner = { subject: `pager-${backend}`, roles: ["user"] as const };
+      const owner = caller(`pager-${backend}`, "user");
       const before = new Set<string>();
       for (let i = 0; i < 23; i++) before.add((await s.secrets.createSecret(owner, input({ secretName: `page-${i}` }))).secret.id);
       const seen: string[] = [];

@@ -1,4 +1,4 @@
-import { type Principal, hasRole } from "./principal.js";
+import { type Principal, type Role, hasRole } from "./principal.js";
 
 /** The facts about a secret that access decisions depend on. */
 export interface SecretFacts {
@@ -9,26 +9,53 @@ export interface SecretFacts {
 const isAdmin = (p: Principal) => hasRole(p, "admin");
 const isOwner = (p: Principal, s: SecretFacts) => s.createdBy === p.subject;
 
-/**
- * Who may do what to a secret, in one table. A principal that may not `see`
- * a secret is told it does not exist (NOT_FOUND), so that private secrets do
- * not reveal their existence; one that may see but not act gets PERMISSION_DENIED.
- */
+/** What a principal may do to one secret it is acting on. */
 const secretRules = {
   see: (p: Principal, s: SecretFacts) => s.isShared || isOwner(p, s) || isAdmin(p),
   modify: (p: Principal, s: SecretFacts) => isOwner(p, s) || isAdmin(p),
+  // Shared secrets exist to be bound: any user may bind one to a resource.
   bind: (p: Principal, s: SecretFacts) => s.isShared || isOwner(p, s) || isAdmin(p),
 } as const;
 
 export type SecretAction = keyof typeof secretRules;
 
-export function allowed(p: Principal, action: SecretAction, secret: SecretFacts): boolean {
-  return secretRules[action](p, secret);
+const ANYONE: readonly Role[] = ["admin", "user", "service"];
+const PEOPLE: readonly Role[] = ["admin", "user"];
+
+/**
+ * Every RPC's rule in one table: the roles that may call it at all, and what
+ * the caller must be allowed to do to the secret it names. A principal that
+ * may not `see` a secret is told it does not exist (NOT_FOUND), so private
+ * secrets never reveal their existence; one that may see but not act gets
+ * PERMISSION_DENIED.
+ */
+export const RPC_POLICY = {
+  CreateAndBindSecret: { roles: PEOPLE },
+  CreateSecret: { roles: PEOPLE },
+  GetSecret: { roles: ANYONE, secret: "see" },
+  ListSecrets: { roles: ANYONE },
+  UpdateSecret: { roles: PEOPLE, secret: "modify" },
+  RevokeSecret: { roles: PEOPLE, secret: "modify" },
+  DeleteSecret: { roles: PEOPLE, secret: "modify" },
+  BindSecret: { roles: PEOPLE, secret: "bind" },
+  // Also the binding's own creator: see SecretsService.unbindSecret.
+  UnbindSecret: { roles: PEOPLE, secret: "modify" },
+  GetBinding: { roles: ANYONE, secret: "see" },
+  ListBindings: { roles: ANYONE },
+  // Values go to services (and admins) only; any bound secret, private ones included.
+  ResolveResourceSecrets: { roles: ["admin", "service"] },
+  ListAuditEvents: { roles: ["admin"] },
+  GetKeyringStatus: { roles: ["admin"] },
+} as const satisfies Record<string, { roles: readonly Role[]; secret?: SecretAction }>;
+
+export type Rpc = keyof typeof RPC_POLICY;
+
+export function mayCall(p: Principal, rpc: Rpc): boolean {
+  return RPC_POLICY[rpc].roles.some((r) => hasRole(p, r));
 }
 
-/** Decrypted values go to services and admins only. */
-export function mayResolve(p: Principal): boolean {
-  return hasRole(p, "service") || isAdmin(p);
+export function allowed(p: Principal, action: SecretAction, secret: SecretFacts): boolean {
+  return secretRules[action](p, secret);
 }
 
 /** The owner whose private secrets a principal's lists include; undefined means all of them. */

@@ -9,3 +9,10 @@ export interface Principal {
 }
 
 export const hasRole = (p: Principal, role: Role): boolean => p.roles.includes(role);
+
+/** A principal in the context of one call: what audit and rate limits need besides identity. */
+export interface Caller {
+  principal: Principal;
+  requestId: string;
+  peer: string;
+}

@@ -1,6 +1,6 @@
 import { type HandlerContext, createContextKey } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Principal } from "../auth/principal.js";
+import type { Caller, Principal } from "../auth/principal.js";
 
 /** Set by the authentication interceptor; the one place handlers learn who calls. */
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "authenticated principal" });
@@ -13,9 +13,10 @@ export interface CallInfo {
 
 export const callInfoKey = createContextKey<CallInfo>({ requestId: "", peer: "" }, { description: "call info" });
 
-export function principalOf(ctx: HandlerContext): Principal {
-  const p = ctx.values.get(principalKey);
+/** The authenticated caller of this call, with its request id and peer address. */
+export function callerOf(ctx: HandlerContext): Caller {
+  const principal = ctx.values.get(principalKey);
   // Only reachable if a route is mounted without the auth interceptor: fail closed.
-  if (!p) throw new ConnectError("unauthenticated", Code.Unauthenticated);
-  return p;
+  if (!principal) throw new ConnectError("unauthenticated", Code.Unauthenticated);
+  return { principal, ...ctx.values.get(callInfoKey) };
 }

@@ -1,5 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  type AuditEvent,
+  AuditEventSchema,
   type ResolvedSecret as ResolvedSecretMessage,
   ResolvedSecretSchema,
   type Secret,
@@ -9,7 +11,7 @@ import {
   SecretState,
 } from "../../gen/secrets/v1/service_pb.js";
 import { type ResolvedSecret, etagOf } from "../secrets/service.js";
-import type { BindingRecord, SecretRecord } from "../store/records.js";
+import type { AuditRecord, BindingRecord, SecretRecord } from "../store/records.js";
 
 const ms = (d: Date): bigint => BigInt(d.getTime());
 const orUnset = (v: string | null): string | undefined => v ?? undefined;
@@ -58,5 +60,20 @@ export function resolvedToProto(r: ResolvedSecret): ResolvedSecretMessage {
     model: orUnset(r.model),
     authConfig: r.authConfig,
     version: r.version,
+  });
+}
+
+export function auditEventToProto(e: AuditRecord): AuditEvent {
+  return create(AuditEventSchema, {
+    eventId: e.id,
+    time: ms(e.at),
+    principal: e.principal,
+    action: e.action,
+    secretId: e.secretId ?? "",
+    resourceType: e.resourceType ?? "",
+    resourceId: e.resourceId ?? "",
+    outcome: e.outcome,
+    requestId: e.requestId,
+    peer: e.peer,
   });
 }

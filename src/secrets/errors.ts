@@ -1,3 +1,5 @@
+import { isUnavailable } from "../store/errors.js";
+
 /** gRPC status names; the rpc layer maps them to wire codes and HTTP statuses. */
 export type ErrorCode =
   | "INVALID_ARGUMENT"
@@ -20,6 +22,8 @@ export class ServiceError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** An access refusal, whatever the caller is told (a hidden secret is reported NOT_FOUND); audited as "denied". */
+    readonly denied = code === "PERMISSION_DENIED",
   ) {
     super(message);
   }
@@ -27,4 +31,10 @@ export class ServiceError extends Error {
 
 export const invalid = (message: string) => new ServiceError("INVALID_ARGUMENT", message);
 export const notFound = (message: string) => new ServiceError("NOT_FOUND", message);
-export const secretNotFound = (id: string) => notFound(`secret ${id} does not exist`);
+export const secretNotFound = (id: string, hidden = false) => new ServiceError("NOT_FOUND", `secret ${id} does not exist`, hidden);
+
+/** The audit outcome of a failed call. */
+export function outcomeOf(err: unknown): string {
+  if (err instanceof ServiceError) return err.denied ? "denied" : err.code;
+  return isUnavailable(err) ? "UNAVAILABLE" : "INTERNAL";
+}

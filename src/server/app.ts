@@ -55,7 +55,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       acceptCompression: [compressionGzip, compressionBrotli],
       interceptors: [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens }))],
     })
-      .service(SecretsServiceDesc, secretsHandlers(services.secrets))
+      .service(SecretsServiceDesc, secretsHandlers(services.secrets, services.keyringService))
       .service(Health, healthHandlers(monitor, [SecretsServiceDesc.typeName]))
       .service(ReflectionV1, reflectionV1Handlers(reflection))
       .service(ReflectionV1alpha, reflectionV1alphaHandlers(reflection));

@@ -72,3 +72,16 @@ export interface TokenRecord {
   expiresAt: Date | null;
   revokedAt: Date | null;
 }
+
+export interface AuditRecord {
+  id: string;
+  at: Date;
+  principal: string;
+  action: string;
+  secretId: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  outcome: string;
+  requestId: string;
+  peer: string;
+}

@@ -117,3 +117,21 @@ export const apiTokens = pgTable(
   },
   (t) => [uniqueIndex("api_tokens_hash_uq").on(t.tokenHash)],
 );
+
+/** Who did what to which secret or resource, and how it ended. Never a value; no foreign keys, so events outlive what they describe. */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: text("event_id").primaryKey(),
+    at: at("at").notNull(),
+    principal: text("principal").notNull(),
+    action: text("action").notNull(),
+    secretId: text("secret_id"),
+    resourceType: text("resource_type"),
+    resourceId: text("resource_id"),
+    outcome: text("outcome").notNull(),
+    requestId: text("request_id").notNull(),
+    peer: text("peer").notNull(),
+  },
+  (t) => [index("audit_events_principal_idx").on(t.principal, t.id), index("audit_events_secret_idx").on(t.secretId, t.id), index("audit_events_at_idx").on(t.at)],
+);

@@ -1,13 +1,15 @@
 import { join } from "node:path";
-import type { Principal } from "../../src/auth/principal.js";
+import type { Caller, Role } from "../../src/auth/principal.js";
 import type { KekSource } from "../../src/secrets/keyring-loader.js";
 import { type Services, openServices } from "../../src/services.js";
 import { type Backend, type TestDatabase, createTestDatabase } from "./database.js";
 
-export const admin: Principal = { subject: "root", roles: ["admin"] };
-export const alice: Principal = { subject: "alice", roles: ["user"] };
-export const bob: Principal = { subject: "bob", roles: ["user"] };
-export const scorer: Principal = { subject: "scorer-service", roles: ["service"] };
+export const caller = (subject: string, role: Role): Caller => ({ principal: { subject, roles: [role] }, requestId: `test-${subject}`, peer: "127.0.0.1" });
+
+export const admin = caller("root", "admin");
+export const alice = caller("alice", "user");
+export const bob = caller("bob", "user");
+export const scorer = caller("scorer-service", "service");
 
 export interface TestServices extends Services {
   testDb: TestDatabase;

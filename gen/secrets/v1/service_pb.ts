@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file secrets/v1/service.proto.
  */
 export const file_secrets_v1_service: GenFile = /*@__PURE__*/
-  fileDesc("ChhzZWNyZXRzL3YxL3NlcnZpY2UucHJvdG8SCnNlY3JldHMudjEixQQKBlNlY3JldBIRCglzZWNyZXRfaWQYASABKAkSEwoLc2VjcmV0X25hbWUYAiABKAkSEgoKZmllbGRfbmFtZRgDIAEoCRIRCglpc19zaGFyZWQYBCABKAgSJgoFc3RhdGUYBSABKA4yFy5zZWNyZXRzLnYxLlNlY3JldFN0YXRlEhUKCHByb3ZpZGVyGAYgASgJSACIAQESEgoFbW9kZWwYByABKAlIAYgBARIUCgxtYXNrZWRfdmFsdWUYCCABKAkSOwoNbWFza2VkX2ZpZWxkcxgJIAMoCzIkLnNlY3JldHMudjEuU2VjcmV0Lk1hc2tlZEZpZWxkc0VudHJ5EjcKC2F1dGhfY29uZmlnGAogAygLMiIuc2VjcmV0cy52MS5TZWNyZXQuQXV0aENvbmZpZ0VudHJ5Eg8KB3ZlcnNpb24YCyABKAUSDAoEZXRhZxgMIAEoCRIVCg1iaW5kaW5nX2NvdW50GA0gASgFEhIKCmNyZWF0ZWRfYnkYDiABKAkSEgoKY3JlYXRlZF9hdBgPIAEoAxIXCg9sYXN0X3VwZGF0ZWRfYnkYECABKAkSFwoPbGFzdF91cGRhdGVkX2F0GBEgASgDGjMKEU1hc2tlZEZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCwoJX3Byb3ZpZGVyQggKBl9tb2RlbCKeAQoNU2VjcmV0QmluZGluZxISCgpiaW5kaW5nX2lkGAEgASgJEhEKCXNlY3JldF9pZBgCIAEoCRIVCg1yZXNvdXJjZV90eXBlGAMgASgJEhMKC3Jlc291cmNlX2lkGAQgASgJEhIKCmZpZWxkX25hbWUYBSABKAkSEgoKY3JlYXRlZF9ieRgGIAEoCRISCgpjcmVhdGVkX2F0GAcgASgDIowEChpDcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdBITCgtzZWNyZXRfbmFtZRgBIAEoCRIZCgxzZWNyZXRfdmFsdWUYAiABKAlIAIgBARJPCg1zZWNyZXRfZmllbGRzGAMgAygLMjguc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdC5TZWNyZXRGaWVsZHNFbnRyeRISCgpmaWVsZF9uYW1lGAQgASgJEhUKDXJlc291cmNlX3R5cGUYBSABKAkSEwoLcmVzb3VyY2VfaWQYBiABKAkSFQoIcHJvdmlkZXIYByABKAlIAYgBARISCgVtb2RlbBgIIAEoCUgCiAEBEksKC2F1dGhfY29uZmlnGAkgAygLMjYuc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSEQoJaXNfc2hhcmVkGAogASgIEhIKCnJlcXVlc3RfaWQYCyABKAkaMwoRU2VjcmV0RmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARoxCg9BdXRoQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIPCg1fc2VjcmV0X3ZhbHVlQgsKCV9wcm92aWRlckIICgZfbW9kZWwibQobQ3JlYXRlQW5kQmluZFNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0EioKB2JpbmRpbmcYAiABKAsyGS5zZWNyZXRzLnYxLlNlY3JldEJpbmRpbmciywMKE0NyZWF0ZVNlY3JldFJlcXVlc3QSEwoLc2VjcmV0X25hbWUYASABKAkSGQoMc2VjcmV0X3ZhbHVlGAIgASgJSACIAQESSAoNc2VjcmV0X2ZpZWxkcxgDIAMoCzIxLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdC5TZWNyZXRGaWVsZHNFbnRyeRISCgpmaWVsZF9uYW1lGAQgASgJEhUKCHByb3ZpZGVyGAUgASgJSAGIAQESEgoFbW9kZWwYBiABKAlIAogBARJECgthdXRoX2NvbmZpZxgHIAMoCzIvLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSEQoJaXNfc2hhcmVkGAggASgIEhIKCnJlcXVlc3RfaWQYCSABKAkaMwoRU2VjcmV0RmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARoxCg9BdXRoQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIPCg1fc2VjcmV0X3ZhbHVlQgsKCV9wcm92aWRlckIICgZfbW9kZWwiOgoUQ3JlYXRlU2VjcmV0UmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQiYAoQR2V0U2VjcmV0UmVxdWVzdBIRCglzZWNyZXRfaWQYASABKAkSEwoLc2VjcmV0X25hbWUYAiABKAkSFgoJaXNfc2hhcmVkGAMgASgISACIAQFCDAoKX2lzX3NoYXJlZCI3ChFHZXRTZWNyZXRSZXNwb25zZRIiCgZzZWNyZXQYASABKAsyEi5zZWNyZXRzLnYxLlNlY3JldCKFAQoSTGlzdFNlY3JldHNSZXF1ZXN0EhYKCWlzX3NoYXJlZBgBIAEoCEgAiAEBEhUKCHByb3ZpZGVyGAIgASgJSAGIAQESEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAlCDAoKX2lzX3NoYXJlZEILCglfcHJvdmlkZXIiUwoTTGlzdFNlY3JldHNSZXNwb25zZRIjCgdzZWNyZXRzGAEgAygLMhIuc2VjcmV0cy52MS5TZWNyZXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIsUDChNVcGRhdGVTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCRIZCgxzZWNyZXRfdmFsdWUYAiABKAlIAIgBARJICg1zZWNyZXRfZmllbGRzGAMgAygLMjEuc2VjcmV0cy52MS5VcGRhdGVTZWNyZXRSZXF1ZXN0LlNlY3JldEZpZWxkc0VudHJ5EhUKCHByb3ZpZGVyGAQgASgJSAGIAQESEgoFbW9kZWwYBSABKAlIAogBARJECgthdXRoX2NvbmZpZxgGIAMoCzIvLnNlY3JldHMudjEuVXBkYXRlU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSGQoRY2xlYXJfYXV0aF9jb25maWcYByABKAgSEQoEZXRhZxgIIAEoCUgDiAEBGjMKEVNlY3JldEZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDwoNX3NlY3JldF92YWx1ZUILCglfcHJvdmlkZXJCCAoGX21vZGVsQgcKBV9ldGFnIjoKFFVwZGF0ZVNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0IigKE1Jldm9rZVNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIjoKFFJldm9rZVNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0IigKE0RlbGV0ZVNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIhYKFERlbGV0ZVNlY3JldFJlc3BvbnNlImYKEUJpbmRTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCRIVCg1yZXNvdXJjZV90eXBlGAIgASgJEhMKC3Jlc291cmNlX2lkGAMgASgJEhIKCmZpZWxkX25hbWUYBCABKAkiQAoSQmluZFNlY3JldFJlc3BvbnNlEioKB2JpbmRpbmcYASABKAsyGS5zZWNyZXRzLnYxLlNlY3JldEJpbmRpbmciaQoTVW5iaW5kU2VjcmV0UmVxdWVzdBISCgpiaW5kaW5nX2lkGAEgASgJEhUKDXJlc291cmNlX3R5cGUYAiABKAkSEwoLcmVzb3VyY2VfaWQYAyABKAkSEgoKZmllbGRfbmFtZRgEIAEoCSIWChRVbmJpbmRTZWNyZXRSZXNwb25zZSInChFHZXRCaW5kaW5nUmVxdWVzdBISCgpiaW5kaW5nX2lkGAEgASgJIkAKEkdldEJpbmRpbmdSZXNwb25zZRIqCgdiaW5kaW5nGAEgASgLMhkuc2VjcmV0cy52MS5TZWNyZXRCaW5kaW5nIroBChNMaXN0QmluZGluZ3NSZXF1ZXN0EhoKDXJlc291cmNlX3R5cGUYASABKAlIAIgBARIYCgtyZXNvdXJjZV9pZBgCIAEoCUgBiAEBEhYKCXNlY3JldF9pZBgDIAEoCUgCiAEBEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJQhAKDl9yZXNvdXJjZV90eXBlQg4KDF9yZXNvdXJjZV9pZEIMCgpfc2VjcmV0X2lkIlwKFExpc3RCaW5kaW5nc1Jlc3BvbnNlEisKCGJpbmRpbmdzGAEgAygLMhkuc2VjcmV0cy52MS5TZWNyZXRCaW5kaW5nEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJzCh1SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVxdWVzdBIVCg1yZXNvdXJjZV90eXBlGAEgASgJEhMKC3Jlc291cmNlX2lkGAIgASgJEhcKCmZpZWxkX25hbWUYAyABKAlIAIgBAUINCgtfZmllbGRfbmFtZSKJAwoOUmVzb2x2ZWRTZWNyZXQSEgoKZmllbGRfbmFtZRgBIAEoCRIRCglzZWNyZXRfaWQYAiABKAkSEwoLc2VjcmV0X25hbWUYAyABKAkSDQoFdmFsdWUYBCABKAkSNgoGZmllbGRzGAUgAygLMiYuc2VjcmV0cy52MS5SZXNvbHZlZFNlY3JldC5GaWVsZHNFbnRyeRIVCghwcm92aWRlchgGIAEoCUgAiAEBEhIKBW1vZGVsGAcgASgJSAGIAQESPwoLYXV0aF9jb25maWcYCCADKAsyKi5zZWNyZXRzLnYxLlJlc29sdmVkU2VjcmV0LkF1dGhDb25maWdFbnRyeRIPCgd2ZXJzaW9uGAkgASgFGi0KC0ZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCwoJX3Byb3ZpZGVyQggKBl9tb2RlbCJNCh5SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVzcG9uc2USKwoHc2VjcmV0cxgBIAMoCzIaLnNlY3JldHMudjEuUmVzb2x2ZWRTZWNyZXQqXgoLU2VjcmV0U3RhdGUSHAoYU0VDUkVUX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTU0VDUkVUX1NUQVRFX0FDVElWRRABEhgKFFNFQ1JFVF9TVEFURV9SRVZPS0VEEAIysAwKDlNlY3JldHNTZXJ2aWNlEpoBChNDcmVhdGVBbmRCaW5kU2VjcmV0EiYuc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdBonLnNlY3JldHMudjEuQ3JlYXRlQW5kQmluZFNlY3JldFJlc3BvbnNlIjKC0+STAiw6ASoiJy9hcGkvMy4wL21sZmxvdy9zZWNyZXRzL2NyZWF0ZS1hbmQtYmluZBJ8CgxDcmVhdGVTZWNyZXQSHy5zZWNyZXRzLnYxLkNyZWF0ZVNlY3JldFJlcXVlc3QaIC5zZWNyZXRzLnYxLkNyZWF0ZVNlY3JldFJlc3BvbnNlIimC0+STAiM6ASoiHi9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL2NyZWF0ZRJwCglHZXRTZWNyZXQSHC5zZWNyZXRzLnYxLkdldFNlY3JldFJlcXVlc3QaHS5zZWNyZXRzLnYxLkdldFNlY3JldFJlc3BvbnNlIiaQAgGC0+STAh0SGy9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL2dldBJ3CgtMaXN0U2VjcmV0cxIeLnNlY3JldHMudjEuTGlzdFNlY3JldHNSZXF1ZXN0Gh8uc2VjcmV0cy52MS5MaXN0U2VjcmV0c1Jlc3BvbnNlIieQAgGC0+STAh4SHC9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL2xpc3QSsQEKDFVwZGF0ZVNlY3JldBIfLnNlY3JldHMudjEuVXBkYXRlU2VjcmV0UmVxdWVzdBogLnNlY3JldHMudjEuVXBkYXRlU2VjcmV0UmVzcG9uc2UiXoLT5JMCWDoBKlorOgEqYgZzZWNyZXQiHi9hcGkvMy4wL21sZmxvdy9zZWNyZXRzL3VwZGF0ZWIGc2VjcmV0Mh4vYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy91cGRhdGUSfAoMUmV2b2tlU2VjcmV0Eh8uc2VjcmV0cy52MS5SZXZva2VTZWNyZXRSZXF1ZXN0GiAuc2VjcmV0cy52MS5SZXZva2VTZWNyZXRSZXNwb25zZSIpgtPkkwIjOgEqIh4vYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9yZXZva2USfAoMRGVsZXRlU2VjcmV0Eh8uc2VjcmV0cy52MS5EZWxldGVTZWNyZXRSZXF1ZXN0GiAuc2VjcmV0cy52MS5EZWxldGVTZWNyZXRSZXNwb25zZSIpkAICgtPkkwIgKh4vYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9kZWxldGUSdAoKQmluZFNlY3JldBIdLnNlY3JldHMudjEuQmluZFNlY3JldFJlcXVlc3QaHi5zZWNyZXRzLnYxLkJpbmRTZWNyZXRSZXNwb25zZSIngtPkkwIhOgEqIhwvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9iaW5kEnwKDFVuYmluZFNlY3JldBIfLnNlY3JldHMudjEuVW5iaW5kU2VjcmV0UmVxdWVzdBogLnNlY3JldHMudjEuVW5iaW5kU2VjcmV0UmVzcG9uc2UiKZACAoLT5JMCICoeL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvdW5iaW5kEnsKCkdldEJpbmRpbmcSHS5zZWNyZXRzLnYxLkdldEJpbmRpbmdSZXF1ZXN0Gh4uc2VjcmV0cy52MS5HZXRCaW5kaW5nUmVzcG9uc2UiLpACAYLT5JMCJRIjL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvZ2V0LWJpbmRpbmcSgwEKDExpc3RCaW5kaW5ncxIfLnNlY3JldHMudjEuTGlzdEJpbmRpbmdzUmVxdWVzdBogLnNlY3JldHMudjEuTGlzdEJpbmRpbmdzUmVzcG9uc2UiMJACAYLT5JMCJxIlL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvbGlzdC1iaW5kaW5ncxJxChZSZXNvbHZlUmVzb3VyY2VTZWNyZXRzEikuc2VjcmV0cy52MS5SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVxdWVzdBoqLnNlY3JldHMudjEuUmVzb2x2ZVJlc291cmNlU2VjcmV0c1Jlc3BvbnNlIgBiBnByb3RvMw", [file_google_api_annotations]);
+  fileDesc("ChhzZWNyZXRzL3YxL3NlcnZpY2UucHJvdG8SCnNlY3JldHMudjEixQQKBlNlY3JldBIRCglzZWNyZXRfaWQYASABKAkSEwoLc2VjcmV0X25hbWUYAiABKAkSEgoKZmllbGRfbmFtZRgDIAEoCRIRCglpc19zaGFyZWQYBCABKAgSJgoFc3RhdGUYBSABKA4yFy5zZWNyZXRzLnYxLlNlY3JldFN0YXRlEhUKCHByb3ZpZGVyGAYgASgJSACIAQESEgoFbW9kZWwYByABKAlIAYgBARIUCgxtYXNrZWRfdmFsdWUYCCABKAkSOwoNbWFza2VkX2ZpZWxkcxgJIAMoCzIkLnNlY3JldHMudjEuU2VjcmV0Lk1hc2tlZEZpZWxkc0VudHJ5EjcKC2F1dGhfY29uZmlnGAogAygLMiIuc2VjcmV0cy52MS5TZWNyZXQuQXV0aENvbmZpZ0VudHJ5Eg8KB3ZlcnNpb24YCyABKAUSDAoEZXRhZxgMIAEoCRIVCg1iaW5kaW5nX2NvdW50GA0gASgFEhIKCmNyZWF0ZWRfYnkYDiABKAkSEgoKY3JlYXRlZF9hdBgPIAEoAxIXCg9sYXN0X3VwZGF0ZWRfYnkYECABKAkSFwoPbGFzdF91cGRhdGVkX2F0GBEgASgDGjMKEU1hc2tlZEZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCwoJX3Byb3ZpZGVyQggKBl9tb2RlbCKeAQoNU2VjcmV0QmluZGluZxISCgpiaW5kaW5nX2lkGAEgASgJEhEKCXNlY3JldF9pZBgCIAEoCRIVCg1yZXNvdXJjZV90eXBlGAMgASgJEhMKC3Jlc291cmNlX2lkGAQgASgJEhIKCmZpZWxkX25hbWUYBSABKAkSEgoKY3JlYXRlZF9ieRgGIAEoCRISCgpjcmVhdGVkX2F0GAcgASgDIowEChpDcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdBITCgtzZWNyZXRfbmFtZRgBIAEoCRIZCgxzZWNyZXRfdmFsdWUYAiABKAlIAIgBARJPCg1zZWNyZXRfZmllbGRzGAMgAygLMjguc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdC5TZWNyZXRGaWVsZHNFbnRyeRISCgpmaWVsZF9uYW1lGAQgASgJEhUKDXJlc291cmNlX3R5cGUYBSABKAkSEwoLcmVzb3VyY2VfaWQYBiABKAkSFQoIcHJvdmlkZXIYByABKAlIAYgBARISCgVtb2RlbBgIIAEoCUgCiAEBEksKC2F1dGhfY29uZmlnGAkgAygLMjYuc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSEQoJaXNfc2hhcmVkGAogASgIEhIKCnJlcXVlc3RfaWQYCyABKAkaMwoRU2VjcmV0RmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARoxCg9BdXRoQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIPCg1fc2VjcmV0X3ZhbHVlQgsKCV9wcm92aWRlckIICgZfbW9kZWwibQobQ3JlYXRlQW5kQmluZFNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0EioKB2JpbmRpbmcYAiABKAsyGS5zZWNyZXRzLnYxLlNlY3JldEJpbmRpbmciywMKE0NyZWF0ZVNlY3JldFJlcXVlc3QSEwoLc2VjcmV0X25hbWUYASABKAkSGQoMc2VjcmV0X3ZhbHVlGAIgASgJSACIAQESSAoNc2VjcmV0X2ZpZWxkcxgDIAMoCzIxLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdC5TZWNyZXRGaWVsZHNFbnRyeRISCgpmaWVsZF9uYW1lGAQgASgJEhUKCHByb3ZpZGVyGAUgASgJSAGIAQESEgoFbW9kZWwYBiABKAlIAogBARJECgthdXRoX2NvbmZpZxgHIAMoCzIvLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSEQoJaXNfc2hhcmVkGAggASgIEhIKCnJlcXVlc3RfaWQYCSABKAkaMwoRU2VjcmV0RmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARoxCg9BdXRoQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIPCg1fc2VjcmV0X3ZhbHVlQgsKCV9wcm92aWRlckIICgZfbW9kZWwiOgoUQ3JlYXRlU2VjcmV0UmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQiYAoQR2V0U2VjcmV0UmVxdWVzdBIRCglzZWNyZXRfaWQYASABKAkSEwoLc2VjcmV0X25hbWUYAiABKAkSFgoJaXNfc2hhcmVkGAMgASgISACIAQFCDAoKX2lzX3NoYXJlZCI3ChFHZXRTZWNyZXRSZXNwb25zZRIiCgZzZWNyZXQYASABKAsyEi5zZWNyZXRzLnYxLlNlY3JldCKFAQoSTGlzdFNlY3JldHNSZXF1ZXN0EhYKCWlzX3NoYXJlZBgBIAEoCEgAiAEBEhUKCHByb3ZpZGVyGAIgASgJSAGIAQESEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAlCDAoKX2lzX3NoYXJlZEILCglfcHJvdmlkZXIiUwoTTGlzdFNlY3JldHNSZXNwb25zZRIjCgdzZWNyZXRzGAEgAygLMhIuc2VjcmV0cy52MS5TZWNyZXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIsUDChNVcGRhdGVTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCRIZCgxzZWNyZXRfdmFsdWUYAiABKAlIAIgBARJICg1zZWNyZXRfZmllbGRzGAMgAygLMjEuc2VjcmV0cy52MS5VcGRhdGVTZWNyZXRSZXF1ZXN0LlNlY3JldEZpZWxkc0VudHJ5EhUKCHByb3ZpZGVyGAQgASgJSAGIAQESEgoFbW9kZWwYBSABKAlIAogBARJECgthdXRoX2NvbmZpZxgGIAMoCzIvLnNlY3JldHMudjEuVXBkYXRlU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSGQoRY2xlYXJfYXV0aF9jb25maWcYByABKAgSEQoEZXRhZxgIIAEoCUgDiAEBGjMKEVNlY3JldEZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDwoNX3NlY3JldF92YWx1ZUILCglfcHJvdmlkZXJCCAoGX21vZGVsQgcKBV9ldGFnIjoKFFVwZGF0ZVNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0IigKE1Jldm9rZVNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIjoKFFJldm9rZVNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0IigKE0RlbGV0ZVNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIhYKFERlbGV0ZVNlY3JldFJlc3BvbnNlImYKEUJpbmRTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCRIVCg1yZXNvdXJjZV90eXBlGAIgASgJEhMKC3Jlc291cmNlX2lkGAMgASgJEhIKCmZpZWxkX25hbWUYBCABKAkiQAoSQmluZFNlY3JldFJlc3BvbnNlEioKB2JpbmRpbmcYASABKAsyGS5zZWNyZXRzLnYxLlNlY3JldEJpbmRpbmciaQoTVW5iaW5kU2VjcmV0UmVxdWVzdBISCgpiaW5kaW5nX2lkGAEgASgJEhUKDXJlc291cmNlX3R5cGUYAiABKAkSEwoLcmVzb3VyY2VfaWQYAyABKAkSEgoKZmllbGRfbmFtZRgEIAEoCSIWChRVbmJpbmRTZWNyZXRSZXNwb25zZSInChFHZXRCaW5kaW5nUmVxdWVzdBISCgpiaW5kaW5nX2lkGAEgASgJIkAKEkdldEJpbmRpbmdSZXNwb25zZRIqCgdiaW5kaW5nGAEgASgLMhkuc2VjcmV0cy52MS5TZWNyZXRCaW5kaW5nIroBChNMaXN0QmluZGluZ3NSZXF1ZXN0EhoKDXJlc291cmNlX3R5cGUYASABKAlIAIgBARIYCgtyZXNvdXJjZV9pZBgCIAEoCUgBiAEBEhYKCXNlY3JldF9pZBgDIAEoCUgCiAEBEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJQhAKDl9yZXNvdXJjZV90eXBlQg4KDF9yZXNvdXJjZV9pZEIMCgpfc2VjcmV0X2lkIlwKFExpc3RCaW5kaW5nc1Jlc3BvbnNlEisKCGJpbmRpbmdzGAEgAygLMhkuc2VjcmV0cy52MS5TZWNyZXRCaW5kaW5nEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJzCh1SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVxdWVzdBIVCg1yZXNvdXJjZV90eXBlGAEgASgJEhMKC3Jlc291cmNlX2lkGAIgASgJEhcKCmZpZWxkX25hbWUYAyABKAlIAIgBAUINCgtfZmllbGRfbmFtZSKJAwoOUmVzb2x2ZWRTZWNyZXQSEgoKZmllbGRfbmFtZRgBIAEoCRIRCglzZWNyZXRfaWQYAiABKAkSEwoLc2VjcmV0X25hbWUYAyABKAkSDQoFdmFsdWUYBCABKAkSNgoGZmllbGRzGAUgAygLMiYuc2VjcmV0cy52MS5SZXNvbHZlZFNlY3JldC5GaWVsZHNFbnRyeRIVCghwcm92aWRlchgGIAEoCUgAiAEBEhIKBW1vZGVsGAcgASgJSAGIAQESPwoLYXV0aF9jb25maWcYCCADKAsyKi5zZWNyZXRzLnYxLlJlc29sdmVkU2VjcmV0LkF1dGhDb25maWdFbnRyeRIPCgd2ZXJzaW9uGAkgASgFGi0KC0ZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCwoJX3Byb3ZpZGVyQggKBl9tb2RlbCJNCh5SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVzcG9uc2USKwoHc2VjcmV0cxgBIAMoCzIaLnNlY3JldHMudjEuUmVzb2x2ZWRTZWNyZXQiwQEKCkF1ZGl0RXZlbnQSEAoIZXZlbnRfaWQYASABKAkSDAoEdGltZRgCIAEoAxIRCglwcmluY2lwYWwYAyABKAkSDgoGYWN0aW9uGAQgASgJEhEKCXNlY3JldF9pZBgFIAEoCRIVCg1yZXNvdXJjZV90eXBlGAYgASgJEhMKC3Jlc291cmNlX2lkGAcgASgJEg8KB291dGNvbWUYCCABKAkSEgoKcmVxdWVzdF9pZBgJIAEoCRIMCgRwZWVyGAogASgJIvcBChZMaXN0QXVkaXRFdmVudHNSZXF1ZXN0EhYKCXByaW5jaXBhbBgBIAEoCUgAiAEBEhYKCXNlY3JldF9pZBgCIAEoCUgBiAEBEhMKBmFjdGlvbhgDIAEoCUgCiAEBEhcKCnN0YXJ0X3RpbWUYBCABKANIA4gBARIVCghlbmRfdGltZRgFIAEoA0gEiAEBEhEKCXBhZ2Vfc2l6ZRgGIAEoBRISCgpwYWdlX3Rva2VuGAcgASgJQgwKCl9wcmluY2lwYWxCDAoKX3NlY3JldF9pZEIJCgdfYWN0aW9uQg0KC19zdGFydF90aW1lQgsKCV9lbmRfdGltZSJaChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRImCgZldmVudHMYASADKAsyFi5zZWNyZXRzLnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhkKF0dldEtleXJpbmdTdGF0dXNSZXF1ZXN0InMKEEtla1ZlcnNpb25TdGF0dXMSDwoHdmVyc2lvbhgBIAEoBRINCgVzdGF0ZRgCIAEoCRIaChJmaW5nZXJwcmludF9wcmVmaXgYAyABKAkSEwoLdmFsdWVfY291bnQYBCABKAMSDgoGbG9hZGVkGAUgASgIImIKGEdldEtleXJpbmdTdGF0dXNSZXNwb25zZRIWCg5hY3RpdmVfdmVyc2lvbhgBIAEoBRIuCgh2ZXJzaW9ucxgCIAMoCzIcLnNlY3JldHMudjEuS2VrVmVyc2lvblN0YXR1cypeCgtTZWNyZXRTdGF0ZRIcChhTRUNSRVRfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNTRUNSRVRfU1RBVEVfQUNUSVZFEAESGAoUU0VDUkVUX1NUQVRFX1JFVk9LRUQQAjLRDgoOU2VjcmV0c1NlcnZpY2USmgEKE0NyZWF0ZUFuZEJpbmRTZWNyZXQSJi5zZWNyZXRzLnYxLkNyZWF0ZUFuZEJpbmRTZWNyZXRSZXF1ZXN0Gicuc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVzcG9uc2UiMoLT5JMCLDoBKiInL2FwaS8zLjAvbWxmbG93L3NlY3JldHMvY3JlYXRlLWFuZC1iaW5kEnwKDENyZWF0ZVNlY3JldBIfLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdBogLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVzcG9uc2UiKYLT5JMCIzoBKiIeL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvY3JlYXRlEnAKCUdldFNlY3JldBIcLnNlY3JldHMudjEuR2V0U2VjcmV0UmVxdWVzdBodLnNlY3JldHMudjEuR2V0U2VjcmV0UmVzcG9uc2UiJpACAYLT5JMCHRIbL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvZ2V0EncKC0xpc3RTZWNyZXRzEh4uc2VjcmV0cy52MS5MaXN0U2VjcmV0c1JlcXVlc3QaHy5zZWNyZXRzLnYxLkxpc3RTZWNyZXRzUmVzcG9uc2UiJ5ACAYLT5JMCHhIcL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvbGlzdBKxAQoMVXBkYXRlU2VjcmV0Eh8uc2VjcmV0cy52MS5VcGRhdGVTZWNyZXRSZXF1ZXN0GiAuc2VjcmV0cy52MS5VcGRhdGVTZWNyZXRSZXNwb25zZSJegtPkkwJYOgEqWis6ASpiBnNlY3JldCIeL2FwaS8zLjAvbWxmbG93L3NlY3JldHMvdXBkYXRlYgZzZWNyZXQyHi9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL3VwZGF0ZRJ8CgxSZXZva2VTZWNyZXQSHy5zZWNyZXRzLnYxLlJldm9rZVNlY3JldFJlcXVlc3QaIC5zZWNyZXRzLnYxLlJldm9rZVNlY3JldFJlc3BvbnNlIimC0+STAiM6ASoiHi9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL3Jldm9rZRJ8CgxEZWxldGVTZWNyZXQSHy5zZWNyZXRzLnYxLkRlbGV0ZVNlY3JldFJlcXVlc3QaIC5zZWNyZXRzLnYxLkRlbGV0ZVNlY3JldFJlc3BvbnNlIimQAgKC0+STAiAqHi9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL2RlbGV0ZRJ0CgpCaW5kU2VjcmV0Eh0uc2VjcmV0cy52MS5CaW5kU2VjcmV0UmVxdWVzdBoeLnNlY3JldHMudjEuQmluZFNlY3JldFJlc3BvbnNlIieC0+STAiE6ASoiHC9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL2JpbmQSfAoMVW5iaW5kU2VjcmV0Eh8uc2VjcmV0cy52MS5VbmJpbmRTZWNyZXRSZXF1ZXN0GiAuc2VjcmV0cy52MS5VbmJpbmRTZWNyZXRSZXNwb25zZSIpkAICgtPkkwIgKh4vYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy91bmJpbmQSewoKR2V0QmluZGluZxIdLnNlY3JldHMudjEuR2V0QmluZGluZ1JlcXVlc3QaHi5zZWNyZXRzLnYxLkdldEJpbmRpbmdSZXNwb25zZSIukAIBgtPkkwIlEiMvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9nZXQtYmluZGluZxKDAQoMTGlzdEJpbmRpbmdzEh8uc2VjcmV0cy52MS5MaXN0QmluZGluZ3NSZXF1ZXN0GiAuc2VjcmV0cy52MS5MaXN0QmluZGluZ3NSZXNwb25zZSIwkAIBgtPkkwInEiUvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9saXN0LWJpbmRpbmdzEnEKFlJlc29sdmVSZXNvdXJjZVNlY3JldHMSKS5zZWNyZXRzLnYxLlJlc29sdmVSZXNvdXJjZVNlY3JldHNSZXF1ZXN0Giouc2VjcmV0cy52MS5SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVzcG9uc2UiABKLAQoPTGlzdEF1ZGl0RXZlbnRzEiIuc2VjcmV0cy52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiMuc2VjcmV0cy52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZSIvkAIBgtPkkwImEiQvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9hdWRpdC1ldmVudHMSkAEKEEdldEtleXJpbmdTdGF0dXMSIy5zZWNyZXRzLnYxLkdldEtleXJpbmdTdGF0dXNSZXF1ZXN0GiQuc2VjcmV0cy52MS5HZXRLZXlyaW5nU3RhdHVzUmVzcG9uc2UiMZACAYLT5JMCKBImL2FwaS8yLjAvbWxmbG93L3NlY3JldHMva2V5cmluZy1zdGF0dXNiBnByb3RvMw", [file_google_api_annotations]);
 
 /**
  * A secret's metadata. There is deliberately no field that could carry the
@@ -922,6 +922,236 @@ export const ResolveResourceSecretsResponseSchema: GenMessage<ResolveResourceSec
   messageDesc(file_secrets_v1_service, 26);
 
 /**
+ * One access to the service: who did what to which secret or resource, and
+ * how it ended. Never a value or a credential.
+ *
+ * @generated from message secrets.v1.AuditEvent
+ */
+export type AuditEvent = Message<"secrets.v1.AuditEvent"> & {
+  /**
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * Milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 time = 2;
+   */
+  time: bigint;
+
+  /**
+   * @generated from field: string principal = 3;
+   */
+  principal: string;
+
+  /**
+   * The RPC, e.g. "UpdateSecret".
+   *
+   * @generated from field: string action = 4;
+   */
+  action: string;
+
+  /**
+   * @generated from field: string secret_id = 5;
+   */
+  secretId: string;
+
+  /**
+   * @generated from field: string resource_type = 6;
+   */
+  resourceType: string;
+
+  /**
+   * @generated from field: string resource_id = 7;
+   */
+  resourceId: string;
+
+  /**
+   * "ok", "denied", or the error code, e.g. "NOT_FOUND".
+   *
+   * @generated from field: string outcome = 8;
+   */
+  outcome: string;
+
+  /**
+   * @generated from field: string request_id = 9;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: string peer = 10;
+   */
+  peer: string;
+};
+
+/**
+ * Describes the message secrets.v1.AuditEvent.
+ * Use `create(AuditEventSchema)` to create a new message.
+ */
+export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 27);
+
+/**
+ * @generated from message secrets.v1.ListAuditEventsRequest
+ */
+export type ListAuditEventsRequest = Message<"secrets.v1.ListAuditEventsRequest"> & {
+  /**
+   * @generated from field: optional string principal = 1;
+   */
+  principal?: string | undefined;
+
+  /**
+   * @generated from field: optional string secret_id = 2;
+   */
+  secretId?: string | undefined;
+
+  /**
+   * @generated from field: optional string action = 3;
+   */
+  action?: string | undefined;
+
+  /**
+   * Milliseconds since the Unix epoch, inclusive.
+   *
+   * @generated from field: optional int64 start_time = 4;
+   */
+  startTime?: bigint | undefined;
+
+  /**
+   * Milliseconds since the Unix epoch, exclusive.
+   *
+   * @generated from field: optional int64 end_time = 5;
+   */
+  endTime?: bigint | undefined;
+
+  /**
+   * Default 50, at most 1000.
+   *
+   * @generated from field: int32 page_size = 6;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 7;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message secrets.v1.ListAuditEventsRequest.
+ * Use `create(ListAuditEventsRequestSchema)` to create a new message.
+ */
+export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 28);
+
+/**
+ * @generated from message secrets.v1.ListAuditEventsResponse
+ */
+export type ListAuditEventsResponse = Message<"secrets.v1.ListAuditEventsResponse"> & {
+  /**
+   * @generated from field: repeated secrets.v1.AuditEvent events = 1;
+   */
+  events: AuditEvent[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message secrets.v1.ListAuditEventsResponse.
+ * Use `create(ListAuditEventsResponseSchema)` to create a new message.
+ */
+export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 29);
+
+/**
+ * @generated from message secrets.v1.GetKeyringStatusRequest
+ */
+export type GetKeyringStatusRequest = Message<"secrets.v1.GetKeyringStatusRequest"> & {
+};
+
+/**
+ * Describes the message secrets.v1.GetKeyringStatusRequest.
+ * Use `create(GetKeyringStatusRequestSchema)` to create a new message.
+ */
+export const GetKeyringStatusRequestSchema: GenMessage<GetKeyringStatusRequest> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 30);
+
+/**
+ * One KEK version as the database and this replica know it.
+ *
+ * @generated from message secrets.v1.KekVersionStatus
+ */
+export type KekVersionStatus = Message<"secrets.v1.KekVersionStatus"> & {
+  /**
+   * @generated from field: int32 version = 1;
+   */
+  version: number;
+
+  /**
+   * "active", "inactive" or "retired".
+   *
+   * @generated from field: string state = 2;
+   */
+  state: string;
+
+  /**
+   * The first 12 hex digits of the key's fingerprint (an HMAC, not the key).
+   *
+   * @generated from field: string fingerprint_prefix = 3;
+   */
+  fingerprintPrefix: string;
+
+  /**
+   * How many stored value versions are wrapped under it.
+   *
+   * @generated from field: int64 value_count = 4;
+   */
+  valueCount: bigint;
+
+  /**
+   * Whether this replica holds the key.
+   *
+   * @generated from field: bool loaded = 5;
+   */
+  loaded: boolean;
+};
+
+/**
+ * Describes the message secrets.v1.KekVersionStatus.
+ * Use `create(KekVersionStatusSchema)` to create a new message.
+ */
+export const KekVersionStatusSchema: GenMessage<KekVersionStatus> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 31);
+
+/**
+ * @generated from message secrets.v1.GetKeyringStatusResponse
+ */
+export type GetKeyringStatusResponse = Message<"secrets.v1.GetKeyringStatusResponse"> & {
+  /**
+   * @generated from field: int32 active_version = 1;
+   */
+  activeVersion: number;
+
+  /**
+   * @generated from field: repeated secrets.v1.KekVersionStatus versions = 2;
+   */
+  versions: KekVersionStatus[];
+};
+
+/**
+ * Describes the message secrets.v1.GetKeyringStatusResponse.
+ * Use `create(GetKeyringStatusResponseSchema)` to create a new message.
+ */
+export const GetKeyringStatusResponseSchema: GenMessage<GetKeyringStatusResponse> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 32);
+
+/**
  * The lifecycle state of a secret.
  *
  * @generated from enum secrets.v1.SecretState
@@ -1084,6 +1314,27 @@ export const SecretsService: GenService<{
     methodKind: "unary";
     input: typeof ResolveResourceSecretsRequestSchema;
     output: typeof ResolveResourceSecretsResponseSchema;
+  },
+  /**
+   * Lists audit events, newest first. Admins only.
+   *
+   * @generated from rpc secrets.v1.SecretsService.ListAuditEvents
+   */
+  listAuditEvents: {
+    methodKind: "unary";
+    input: typeof ListAuditEventsRequestSchema;
+    output: typeof ListAuditEventsResponseSchema;
+  },
+  /**
+   * The key-encryption keys: which version is active, which this replica has
+   * loaded, and how many stored values each protects. Admins only.
+   *
+   * @generated from rpc secrets.v1.SecretsService.GetKeyringStatus
+   */
+  getKeyringStatus: {
+    methodKind: "unary";
+    input: typeof GetKeyringStatusRequestSchema;
+    output: typeof GetKeyringStatusResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_secrets_v1_service, 0);
