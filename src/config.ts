@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
+import type { JwtOptions } from "./auth/jwt.js";
 import type { KekSource } from "./secrets/keyring-loader.js";
 
 /** Every setting of the service, parsed and validated in one place. */
@@ -19,8 +20,12 @@ export interface Config {
   bootstrapToken: string | undefined;
   /** How long a verified API token is trusted before the database is asked again (bounds revocation delay). */
   tokenCacheTtlMs: number;
+  /** ResolveResourceSecrets per principal and replica: sustained rate and burst. */
+  resolveRate: { ratePerSecond: number; burst: number };
   /** Browser origins allowed by CORS, e.g. https://app.example.com. */
   corsOrigins: string[];
+  /** JWT verification, when a JWKS URL or a public key is configured. */
+  jwt: JwtOptions | undefined;
   /** TLS on the one port (with ALPN h2 + http/1.1); mTLS when clientCa is set. */
   tls: TlsConfig | undefined;
 }
@@ -53,8 +58,10 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: int(env, "SECRETS_DB_POOL_SIZE", 10, 1, 200),
     bootstrapToken: env.SECRETS_BOOTSTRAP_TOKEN || undefined,
     tokenCacheTtlMs: int(env, "SECRETS_TOKEN_CACHE_TTL_MS", 5_000, 0, 60_000),
+    resolveRate: { ratePerSecond: int(env, "SECRETS_RESOLVE_RATE", 100, 1, 1_000_000), burst: int(env, "SECRETS_RESOLVE_BURST", 200, 1, 1_000_000) },
     corsOrigins: origins(env.SECRETS_CORS_ORIGINS),
     tls: tls(env),
+    jwt: jwt(env),
   };
 }
 
@@ -103,6 +110,22 @@ function origins(raw: string | undefined): string[] {
     }
     return origin;
   });
+}
+
+function jwt(env: Env): JwtOptions | undefined {
+  const { SECRETS_JWT_JWKS_URL: jwksUrl, SECRETS_JWT_PUBLIC_KEY: key } = env;
+  if (!jwksUrl && !key) return undefined;
+  if (jwksUrl && key) throw new ConfigError("set SECRETS_JWT_JWKS_URL or SECRETS_JWT_PUBLIC_KEY, not both");
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError("SECRETS_JWT_JWKS_URL must be an http(s) URL");
+  return {
+    jwksUrl: jwksUrl || undefined,
+    // Inline PEM, or the path of a PEM file.
+    publicKeyPem: key ? (key.includes("-----BEGIN") ? key : readPem("SECRETS_JWT_PUBLIC_KEY", key).toString("utf8")) : undefined,
+    issuer: env.SECRETS_JWT_ISSUER || undefined,
+    audience: env.SECRETS_JWT_AUDIENCE || undefined,
+    clockToleranceSeconds: int(env, "SECRETS_JWT_CLOCK_SKEW_S", 30, 0, 600),
+    rolesClaim: env.SECRETS_JWT_ROLES_CLAIM || "roles",
+  };
 }
 
 function tls(env: Env): TlsConfig | undefined {

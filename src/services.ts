@@ -5,6 +5,7 @@ import type { Keyring } from "./crypto/keyring.js";
 import { RequestMac } from "./crypto/request-mac.js";
 import { type KekSource, openKeyring } from "./secrets/keyring-loader.js";
 import { KeyringService } from "./secrets/keyring-service.js";
+import { RateLimiter } from "./secrets/rate-limiter.js";
 import { SecretsService } from "./secrets/service.js";
 import { AuditStore } from "./store/audit-store.js";
 import { type Database, openDatabase } from "./store/database.js";
@@ -19,6 +20,8 @@ export interface ServicesOptions {
   versionRetention?: number;
   dbPoolSize?: number;
   tokenCacheTtlMs?: number;
+  /** ResolveResourceSecrets per principal: sustained rate and burst. */
+  resolveRate?: { ratePerSecond: number; burst: number };
   /** Told when buffered audit events could not be written (they are kept and retried). */
   onAuditFlushError?: (err: unknown, pending: number) => void;
 }
@@ -51,7 +54,13 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
       keyring,
       kekStore,
       store,
-      secrets: new SecretsService({ store, requestMac: new RequestMac(keyring), audit, auditStore }),
+      secrets: new SecretsService({
+        store,
+        requestMac: new RequestMac(keyring),
+        audit,
+        auditStore,
+        resolveLimiter: new RateLimiter(options.resolveRate ?? { ratePerSecond: 100, burst: 200 }),
+      }),
       keyringService: new KeyringService(keyring, kekStore, audit),
       audit,
       tokenStore,

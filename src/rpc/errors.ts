@@ -25,7 +25,10 @@ const CODES: Record<ServiceError["code"], Code> = {
  * to the log without driver messages, which can quote SQL parameters.
  */
 export function toConnectError(err: unknown, log: Logger): ConnectError {
-  if (err instanceof ServiceError) return new ConnectError(err.message, CODES[err.code]);
+  if (err instanceof ServiceError) {
+    const metadata = err.retryAfterSeconds === undefined ? undefined : { "retry-after": String(err.retryAfterSeconds) };
+    return new ConnectError(err.message, CODES[err.code], metadata);
+  }
   if (err instanceof AuthenticationError) return new ConnectError(err.message, Code.Unauthenticated);
   if (err instanceof ConnectError) return err;
   if (isUnavailable(err)) {

@@ -24,6 +24,8 @@ export class ServiceError extends Error {
     message: string,
     /** An access refusal, whatever the caller is told (a hidden secret is reported NOT_FOUND); audited as "denied". */
     readonly denied = code === "PERMISSION_DENIED",
+    /** For RESOURCE_EXHAUSTED: when to try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

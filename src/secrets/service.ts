@@ -12,6 +12,7 @@ import type { Executor, SecretChanges, SecretsStore } from "../store/secrets-sto
 import { authorize } from "./authorize.js";
 import { ServiceError, invalid, notFound, outcomeOf, secretNotFound } from "./errors.js";
 import { type PageRequest, readPage, toPage } from "./paging.js";
+import type { RateLimiter } from "./rate-limiter.js";
 import {
   LIMITS,
   type SecretValue,
@@ -77,6 +78,8 @@ export interface SecretsServiceOptions {
   requestMac: RequestMac;
   audit: AuditLog;
   auditStore: AuditStore;
+  /** Limits ResolveResourceSecrets per principal. */
+  resolveLimiter: RateLimiter;
 }
 
 /** The part of an audit entry a call learns as it goes (the secret a binding belongs to, say). */
@@ -94,8 +97,10 @@ export class SecretsService {
   private readonly requestMac: RequestMac;
   private readonly audit: AuditLog;
   private readonly auditStore: AuditStore;
+  private readonly resolveLimiter: RateLimiter;
 
   constructor(options: SecretsServiceOptions) {
+    this.resolveLimiter = options.resolveLimiter;
     this.store = options.store;
     this.requestMac = options.requestMac;
     this.audit = options.audit;
@@ -297,6 +302,10 @@ export class SecretsService {
     const audited: Target = { resourceType, resourceId };
     try {
       authorize(caller, "ResolveResourceSecrets");
+      const quota = this.resolveLimiter.take(caller.principal.subject);
+      if (!quota.ok) {
+        throw new ServiceError("RESOURCE_EXHAUSTED", `too many resolves by ${caller.principal.subject}; retry in ${quota.retryAfterSeconds} s`, false, quota.retryAfterSeconds);
+      }
       requireResourceType(resourceType);
       requireResourceId(resourceId);
       if (fieldName !== undefined) requireFieldName("field_name", fieldName);

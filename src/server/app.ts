@@ -6,6 +6,7 @@ import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/r
 import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { SecretsService as SecretsServiceDesc } from "../../gen/secrets/v1/service_pb.js";
 import { Authenticator } from "../auth/authenticator.js";
+import { createJwtVerifier } from "../auth/jwt.js";
 import type { Config } from "../config.js";
 import { callInfoKey } from "../rpc/context.js";
 import { healthHandlers } from "../rpc/health-handlers.js";
@@ -42,6 +43,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     versionRetention: config.versionRetention,
     dbPoolSize: config.dbPoolSize,
     tokenCacheTtlMs: config.tokenCacheTtlMs,
+    resolveRate: config.resolveRate,
+    onAuditFlushError: (err, pending) => log.error({ err: { name: (err as Error).name }, pending }, "audit events could not be written; retrying"),
   });
   const { database, keyring } = services;
   try {
@@ -53,7 +56,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const router = createConnectRouter({
       readMaxBytes: READ_MAX_BYTES,
       acceptCompression: [compressionGzip, compressionBrotli],
-      interceptors: [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens }))],
+      interceptors: [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))],
     })
       .service(SecretsServiceDesc, secretsHandlers(services.secrets, services.keyringService))
       .service(Health, healthHandlers(monitor, [SecretsServiceDesc.typeName]))

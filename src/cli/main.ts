@@ -1,0 +1,41 @@
+import { Command, CommanderError } from "commander";
+import { openDatabase } from "../store/database.js";
+import { loadConfig } from "../config.js";
+import { describeFailure } from "./exit-codes.js";
+import { tokenCommands } from "./token-commands.js";
+
+const program = new Command("secretsctl")
+  .description("operate the secrets service: tokens, keys, migrations, secrets")
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command("serve")
+  .description("run the service (same as npm start)")
+  .action(async () => {
+    await import("../main.js");
+  });
+
+program
+  .command("migrate")
+  .description("apply pending database migrations (the server also does this at start)")
+  .action(async () => {
+    const config = loadConfig();
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+    await database.close();
+    process.stderr.write(`migrations applied (${database.kind})\n`);
+  });
+
+tokenCommands(program);
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    const { message, exitCode } = describeFailure(err);
+    process.stderr.write(`secretsctl: ${message}\n`);
+    process.exitCode = exitCode;
+  }
+}
