@@ -36,8 +36,11 @@ const MAX_PENDING = 50_000;
  */
 export class AuditLog {
   private pending: AuditRecord[] = [];
+  /** Events ever enqueued, and of those how many were written (or dropped): flush() waits for the one to reach the other. */
+  private enqueued = 0;
+  private settled = 0;
   private readonly timer: NodeJS.Timeout;
-  private flushing: Promise<void> | undefined;
+  private writing: Promise<boolean> | undefined;
 
   constructor(private readonly options: AuditLogOptions) {
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 200).unref();
@@ -50,34 +53,40 @@ export class AuditLog {
 
   enqueue(caller: Caller, entry: AuditEntry): void {
     this.pending.push(record(caller, entry));
-    if (this.pending.length > MAX_PENDING) this.pending.splice(0, this.pending.length - MAX_PENDING);
+    this.enqueued++;
+    // Dropped only between writes, so that an in-flight batch still matches the head of the queue.
+    if (this.pending.length > MAX_PENDING && !this.writing) this.settled += this.pending.splice(0, this.pending.length - MAX_PENDING).length;
     if (this.pending.length >= (this.options.batchSize ?? 500)) void this.flush();
   }
 
-  /** Writes what is buffered; resolves when it is written or has failed (and is kept). */
-  flush(): Promise<void> {
-    this.flushing ??= (async () => {
-      try {
-        while (this.pending.length > 0) {
-          const batch = this.pending.slice(0, 1000);
-          try {
-            await this.options.store.insert(this.options.db, batch);
-            this.pending.splice(0, batch.length);
-          } catch (err) {
-            this.options.onFlushError?.(err, this.pending.length);
-            return;
-          }
-        }
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
-    return this.flushing;
+  /** Resolves when every event enqueued before the call is written, or when writing fails (they are kept for the next try). */
+  async flush(): Promise<void> {
+    const goal = this.enqueued;
+    while (this.settled < goal) {
+      this.writing ??= this.writeBatch().finally(() => {
+        this.writing = undefined;
+      });
+      if (!(await this.writing)) return;
+    }
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+  }
+
+  private async writeBatch(): Promise<boolean> {
+    const batch = this.pending.slice(0, 1000);
+    if (batch.length === 0) return true;
+    try {
+      await this.options.store.insert(this.options.db, batch);
+    } catch (err) {
+      this.options.onFlushError?.(err, this.pending.length);
+      return false;
+    }
+    this.pending.splice(0, batch.length);
+    this.settled += batch.length;
+    return true;
   }
 }
 

@@ -24,6 +24,6 @@ export class Authenticator {
     const credential = m[1]!;
     if (looksLikeApiToken(credential)) return this.options.apiTokens.verify(credential);
     if (this.options.jwt) return this.options.jwt.verify(credential);
-    throw new AuthenticationError("unrecognised bearer token: expected an API token (sst_…)");
+    throw new AuthenticationError("malformed bearer token: expected an API token (sst_…)");
   }
 }

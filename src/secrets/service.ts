@@ -323,7 +323,12 @@ export class SecretsService {
         throw new ServiceError("FAILED_PRECONDITION", `secret ${revoked.secretId} bound to ${resourceType}/${resourceId} as ${revoked.fieldName} is revoked`);
       }
       if (rows.length === 1) audited.secretId = rows[0]!.secretId;
-      await this.audit.write(this.store.db, caller, { action: "ResolveResourceSecrets", ...audited, outcome: "ok" });
+      try {
+        await this.audit.write(this.store.db, caller, { action: "ResolveResourceSecrets", ...audited, outcome: "ok" });
+      } catch {
+        // Fail closed: a value is never handed out without its audit event.
+        throw new ServiceError("UNAVAILABLE", "the audit log cannot be written, so no value is returned; retry shortly");
+      }
       return rows.map(({ payload, state: _state, ...r }) => ({ ...r, value: decodeSecretValue(payload) }));
     } catch (err) {
       this.audit.enqueue(caller, { action: "ResolveResourceSecrets", ...audited, outcome: outcomeOf(err) });
