@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logging.js";
-import { startServer } from "./server/app.js";
+import { type RunningServer, startServer } from "./server/app.js";
 
 /** Process entry: config → database → keyring → server; signals. */
 async function main(): Promise<void> {
@@ -19,25 +19,13 @@ async function main(): Promise<void> {
   if (!isLoopback(config.host) && !config.tls) {
     log.warn({ host: config.host }, "listening on a non-loopback address without TLS: credentials and values cross the network in clear");
   }
-  let server;
-  try {
-    server = await startServer(config, log);
-  } catch (err) {
-    log.fatal({ err: { name: (err as Error).name, message: (err as Error).message } }, "cannot start");
-    process.exitCode = 1;
-    return;
-  }
-  if (server.bootstrapToken) {
-    // Shown once, on the terminal only: it is never logged and only its hash is stored.
-    process.stderr.write(
-      `\nFirst start: an admin API token was created. It is shown only this once; store it safely:\n\n  ${server.bootstrapToken}\n\n` +
-        `Use it as "authorization: Bearer <token>" (e.g. export SECRETS_TOKEN=...).\n\n`,
-    );
-  }
-  let stopping = false;
+  // Signals are taken from the first moment: one that arrives during start-up stops the server once it is up.
+  let server: RunningServer | undefined;
+  let stopRequested: string | undefined;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (stopRequested) return;
+    stopRequested = signal;
+    if (!server) return;
     log.info({ signal }, "shutting down: finishing in-flight calls");
     server.close().then(
       () => log.info("stopped"),
@@ -49,6 +37,26 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  try {
+    server = await startServer(config, log);
+  } catch (err) {
+    log.fatal({ err: { name: (err as Error).name, message: (err as Error).message } }, "cannot start");
+    process.exitCode = 1;
+    process.removeAllListeners("SIGTERM").removeAllListeners("SIGINT");
+    return;
+  }
+  if (server.bootstrapToken) {
+    // Shown once, on the terminal only: it is never logged and only its hash is stored.
+    process.stderr.write(
+      `\nFirst start: an admin API token was created. It is shown only this once; store it safely:\n\n  ${server.bootstrapToken}\n\n` +
+        `Use it as "authorization: Bearer <token>" (e.g. export SECRETS_TOKEN=...).\n\n`,
+    );
+  }
+  if (stopRequested) {
+    const signal = stopRequested;
+    stopRequested = undefined;
+    stop(signal);
+  }
 }
 
 function isLoopback(host: string): boolean {

@@ -58,6 +58,14 @@ describe("the embedded default, run as a process", () => {
     expect(again.stdout()).toContain('"msg":"stopped"');
   }, 90_000);
 
+  it("warns when it listens beyond loopback without TLS", async () => {
+    const svc = spawnService({ SECRETS_DATA_DIR: db.dataDir, SECRETS_ADDR: "0.0.0.0:0" });
+    await svc.listening;
+    expect(svc.stdout()).toContain("non-loopback address without TLS");
+    svc.child.kill("SIGTERM");
+    expect(await svc.exited).toBe(0);
+  }, 60_000);
+
   it("refuses bad configuration with a clear message and exit code 2", async () => {
     const svc = spawnService({ SECRETS_DATA_DIR: db.dataDir, SECRETS_ADDR: "nonsense" });
     expect(await svc.exited).toBe(2);
