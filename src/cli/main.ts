@@ -2,6 +2,8 @@ import { Command, CommanderError } from "commander";
 import { openDatabase } from "../store/database.js";
 import { loadConfig } from "../config.js";
 import { describeFailure } from "./exit-codes.js";
+import { kekCommands } from "./kek-commands.js";
+import { secretsCommands } from "./secrets-commands.js";
 import { tokenCommands } from "./token-commands.js";
 
 const program = new Command("secretsctl")
@@ -27,6 +29,8 @@ program
   });
 
 tokenCommands(program);
+kekCommands(program);
+secretsCommands(program);
 
 try {
   await program.parseAsync();

@@ -13,6 +13,7 @@ import { healthHandlers } from "../rpc/health-handlers.js";
 import { ReflectionIndex, reflectionV1Handlers, reflectionV1alphaHandlers } from "../rpc/reflection-handlers.js";
 import { authInterceptor, errorInterceptor, loggingInterceptor } from "../rpc/interceptors.js";
 import { secretsHandlers } from "../rpc/secrets-handlers.js";
+import { refreshKeyring } from "../secrets/keyring-loader.js";
 import { type Services, openServices } from "../services.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { createHttpHandler } from "./http-handler.js";
@@ -51,6 +52,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const bootstrapToken = await ensureBootstrapToken(services.tokenStore, services.apiTokens, config.bootstrapToken);
     const monitor = new HealthMonitor({ probe: database.ping });
     monitor.start();
+    const stopKeyringRefresh = keepKeyringFresh(services, config, log);
     const mounted = [SecretsServiceDesc, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
     const router = createConnectRouter({
@@ -88,6 +90,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         (closing ??= (async () => {
           monitor.drain();
           monitor.stop();
+          stopKeyringRefresh();
           await listener.close(config.shutdownGraceMs);
           await services.close();
         })()),
@@ -96,4 +99,24 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await services.close().catch(() => {});
     throw err;
   }
+}
+
+/** Polls the KEK versions so that activations and retirements reach this replica within one interval. */
+function keepKeyringFresh(services: Services, config: Config, log: Logger): () => void {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const before = services.keyring.active().version;
+      const { changed } = await refreshKeyring(services.keyring, config.kek, services.kekStore);
+      if (changed) log.info({ activeBefore: before, active: services.keyring.active().version, loaded: services.keyring.versions() }, "keyring updated");
+    } catch (err) {
+      log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, "keyring refresh failed; keeping the current keys");
+    } finally {
+      running = false;
+    }
+  }, config.kekPollMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -29,6 +29,25 @@ export class KekStore {
     });
   }
 
+  /**
+   * Retires a version: refused while it is active or any stored value is
+   * still wrapped under it. The row is locked, and a trigger refuses writes
+   * under a retired version, so no value can slip in meanwhile.
+   */
+  async retire(version: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(kekVersions).where(eq(kekVersions.version, version)).for("update");
+      if (!row) return { ok: false, reason: `KEK version ${version} does not exist` };
+      if (row.state === "active") return { ok: false, reason: `KEK version ${version} is active: activate another one first` };
+      if (row.state === "retired") return { ok: true };
+      const [used] = await tx.select({ n: count() }).from(secretVersions).where(eq(secretVersions.kekVersion, version));
+      const n = Number(used?.n ?? 0);
+      if (n > 0) return { ok: false, reason: `${n} stored values are still wrapped under KEK version ${version}: run secretsctl rewrap first` };
+      await tx.update(kekVersions).set({ state: "retired" }).where(eq(kekVersions.version, version));
+      return { ok: true };
+    });
+  }
+
   /** How many stored value versions each KEK version protects. */
   async valueCounts(): Promise<Map<number, number>> {
     const rows = await this.db

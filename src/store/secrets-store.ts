@@ -1,8 +1,30 @@
-import { type SQL, and, asc, count, eq, gt, lte, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, count, eq, gt, lte, ne, or, sql } from "drizzle-orm";
 import type { EnvelopeCipher } from "../crypto/envelope.js";
 import type { Db } from "./database.js";
 import type { BindingRecord, IdempotencyRecord, ResolvedRecord, SecretRecord } from "./records.js";
 import { idempotencyKeys, secretBindings, secretVersions, secrets } from "./schema.js";
+
+/** The position of one stored value version, for walking them all in order. */
+export interface ValueKey {
+  secretId: string;
+  version: number;
+}
+
+export interface BatchResult {
+  scanned: number;
+  done: number;
+  /** Ids and reasons only, never values. */
+  failed: Array<{ secretId: string; version: number; reason: string }>;
+  /** Where the next batch starts; undefined when this one was empty. */
+  last: ValueKey | undefined;
+}
+
+// Qualified by hand: drizzle leaves columns unqualified inside sql``, and secrets has a secret_id too.
+const afterKey = (k: ValueKey): SQL => sql`("secret_versions"."secret_id", "secret_versions"."version") > (${k.secretId}, ${k.version})`;
+const last = (rows: Array<{ address: ValueKey }>): ValueKey | undefined => {
+  const a = rows[rows.length - 1]?.address;
+  return a && { secretId: a.secretId, version: a.version };
+};
 
 /** A database handle or an open transaction: every query runs on the one it is given. */
 export type Executor = Db;
@@ -289,6 +311,69 @@ export class SecretsStore {
 
   async recordRequest(ex: Executor, principal: string, requestId: string, record: IdempotencyRecord): Promise<void> {
     await ex.insert(idempotencyKeys).values({ principal, requestId, ...record });
+  }
+
+  /**
+   * Re-wraps the DEKs of up to `limit` stored values that are not yet under
+   * KEK `toVersion`, walking (secret_id, version) from `after`. Each batch is
+   * one short transaction whose rows are locked (SKIP LOCKED: a value being
+   * written right now is left for the next run), so it runs beside live
+   * traffic, and a crash leaves every row either old or new, never half.
+   */
+  async rewrapBatch(toVersion: number, after: ValueKey | undefined, limit: number): Promise<BatchResult> {
+    return this.transaction(async (tx) => {
+      const rows = await this.sealedRows(tx, and(ne(secretVersions.kekVersion, toVersion), after && afterKey(after)), limit, true);
+      const result: BatchResult = { scanned: rows.length, done: 0, failed: [], last: last(rows) };
+      for (const row of rows) {
+        try {
+          const { kekVersion, wrappedDek } = this.cipher.rewrap(row.address, row.sealed, toVersion);
+          await tx
+            .update(secretVersions)
+            .set({ kekVersion, wrappedDek })
+            .where(and(eq(secretVersions.secretId, row.address.secretId), eq(secretVersions.version, row.address.version)));
+          result.done++;
+        } catch (err) {
+          result.failed.push({ secretId: row.address.secretId, version: row.address.version, reason: (err as Error).message });
+        }
+      }
+      return result;
+    });
+  }
+
+  /** Opens up to `limit` stored values from `after` on; counts them per KEK version and names those that fail. */
+  async verifyBatch(after: ValueKey | undefined, limit: number): Promise<BatchResult & { byKek: Map<number, number> }> {
+    const rows = await this.sealedRows(this.db, after && afterKey(after), limit, false);
+    const result = { scanned: rows.length, done: 0, failed: [] as BatchResult["failed"], last: last(rows), byKek: new Map<number, number>() };
+    for (const row of rows) {
+      try {
+        this.cipher.open(row.address, row.sealed).fill(0);
+        result.done++;
+        result.byKek.set(row.sealed.kekVersion, (result.byKek.get(row.sealed.kekVersion) ?? 0) + 1);
+      } catch (err) {
+        result.failed.push({ secretId: row.address.secretId, version: row.address.version, reason: (err as Error).message });
+      }
+    }
+    return result;
+  }
+
+  private async sealedRows(ex: Executor, where: SQL | undefined, limit: number, lock: boolean) {
+    const q = ex
+      .select({
+        secretId: secretVersions.secretId,
+        secretName: secrets.name,
+        version: secretVersions.version,
+        kekVersion: secretVersions.kekVersion,
+        nonce: secretVersions.nonce,
+        ciphertext: secretVersions.ciphertext,
+        wrappedDek: secretVersions.wrappedDek,
+      })
+      .from(secretVersions)
+      .innerJoin(secrets, eq(secrets.id, secretVersions.secretId))
+      .where(where)
+      .orderBy(asc(secretVersions.secretId), asc(secretVersions.version))
+      .limit(limit);
+    const rows = lock ? await q.for("update", { of: secretVersions, skipLocked: true }) : await q;
+    return rows.map(({ secretId, secretName, version, ...sealed }) => ({ address: { secretId, secretName, version }, sealed }));
   }
 
   private async insertVersion(ex: Executor, secretId: string, secretName: string, version: number, payload: Buffer, createdBy: string) {

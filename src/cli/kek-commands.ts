@@ -1,0 +1,169 @@
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { loadConfig } from "../config.js";
+import { generateKekVersion } from "../secrets/keyring-loader.js";
+import { KekStore } from "../store/kek-store.js";
+import type { BatchResult, ValueKey } from "../store/secrets-store.js";
+import { CliError, EXIT } from "./exit-codes.js";
+import { withDatabase, withServices } from "./local.js";
+import { type OutputFormat, printObject, printRows } from "./output.js";
+
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+const outputOption = () => new Option("-o, --output <format>", "table or json").choices(["table", "json"]).default("table");
+
+/** `secretsctl kek …` and `secretsctl rewrap`: the key-encryption-key lifecycle, on the database directly. */
+export function kekCommands(program: Command): void {
+  const kek = program.command("kek").description("key-encryption keys: generate, list, activate, retire, verify");
+
+  kek
+    .command("generate")
+    .description("add a new KEK version (a random key in the keystore, or a new salt under the passphrase); inactive until activated")
+    .action(async () => {
+      const config = loadConfig();
+      await withDatabase(async (db) => {
+        const version = await generateKekVersion(config.kek, new KekStore(db.db));
+        process.stdout.write(`${version}\n`);
+        process.stderr.write(`KEK version ${version} generated (${config.kek.kind}); activate it with: secretsctl kek activate --version ${version}\n`);
+      });
+    });
+
+  kek
+    .command("list")
+    .description("KEK versions with state, fingerprint prefix and how many stored values each protects")
+    .addOption(outputOption())
+    .action(async (opts: { output: OutputFormat }) => {
+      await withDatabase(async (db) => {
+        const store = new KekStore(db.db);
+        const [rows, counts] = await Promise.all([store.list(), store.valueCounts()]);
+        printRows(
+          rows.map((r) => ({ version: r.version, state: r.state, source: r.source, fingerprint: r.fingerprint.slice(0, 12), values: counts.get(r.version) ?? 0, createdAt: r.createdAt, activatedAt: r.activatedAt })),
+          opts.output,
+        );
+      });
+    });
+
+  kek
+    .command("activate")
+    .description("wrap new values under this version from now on; running replicas switch within SECRETS_KEK_POLL_MS")
+    .requiredOption("--version <n>", "KEK version", positiveInt("--version"))
+    .action(async (opts: { version: number }) => {
+      await withServices(async (s) => {
+        // Opening the services loaded and fingerprint-checked every key, this version's included.
+        if (!s.keyring.key(opts.version)) throw new CliError(`KEK version ${opts.version} is not a usable version (see secretsctl kek list)`, EXIT.notFound);
+        await s.kekStore.activate(opts.version);
+        process.stderr.write(`KEK version ${opts.version} is active\n`);
+      });
+    });
+
+  kek
+    .command("retire")
+    .description("stop this version from ever decrypting again; refused while any stored value still uses it")
+    .requiredOption("--version <n>", "KEK version", positiveInt("--version"))
+    .action(async (opts: { version: number }) => {
+      await withDatabase(async (db) => {
+        const outcome = await new KekStore(db.db).retire(opts.version);
+        if (!outcome.ok) throw new CliError(outcome.reason, EXIT.conflict);
+        process.stderr.write(`KEK version ${opts.version} is retired\n`);
+      });
+    });
+
+  kek
+    .command("verify")
+    .description("decrypt every stored value (all versions) and report counts; exits 1 if any fails. Never prints a value.")
+    .option("--batch-size <n>", "values per batch", positiveInt("--batch-size"), 500)
+    .addOption(outputOption())
+    .action(async (opts: { batchSize: number; output: OutputFormat }) => {
+      await withServices(async (s) => {
+        let after: ValueKey | undefined;
+        let ok = 0;
+        const failed: BatchResult["failed"] = [];
+        const byKek = new Map<number, number>();
+        for (;;) {
+          const batch = await s.store.verifyBatch(after, opts.batchSize);
+          if (batch.scanned === 0) break;
+          ok += batch.done;
+          failed.push(...batch.failed);
+          for (const [v, n] of batch.byKek) byKek.set(v, (byKek.get(v) ?? 0) + n);
+          after = batch.last;
+        }
+        printObject({ verified: ok, failed: failed.length, byKekVersion: Object.fromEntries(byKek) }, opts.output);
+        for (const f of failed) process.stderr.write(`FAILED secret ${f.secretId} version ${f.version}: ${f.reason}\n`);
+        if (failed.length > 0) throw new CliError(`${failed.length} stored values do not decrypt`, EXIT.failure);
+      });
+    });
+
+  program
+    .command("rewrap")
+    .description("re-wrap every stored DEK under one KEK version (values are not re-encrypted); safe beside live traffic, resumable, idempotent")
+    .option("--to <n>", "target KEK version (default: the active one)", positiveInt("--to"))
+    .option("--batch-size <n>", "values per transaction", positiveInt("--batch-size"), 500)
+    .action(async (opts: { to?: number; batchSize: number }) => {
+      await withServices(async (s) => {
+        const to = opts.to ?? s.keyring.active().version;
+        if (!s.keyring.key(to)) throw new CliError(`KEK version ${to} is not a usable version (see secretsctl kek list)`, EXIT.notFound);
+        const total = valuesNotOn(await s.kekStore.valueCounts(), to);
+        const progress = createProgress(total);
+        let interrupted = false;
+        const onSigint = () => {
+          interrupted = true;
+        };
+        process.on("SIGINT", onSigint);
+        let after: ValueKey | undefined;
+        let done = 0;
+        const failed: BatchResult["failed"] = [];
+        try {
+          while (!interrupted) {
+            const batch = await s.store.rewrapBatch(to, after, opts.batchSize);
+            if (batch.scanned === 0) break;
+            done += batch.done;
+            failed.push(...batch.failed);
+            after = batch.last;
+            progress.update(done, failed.length);
+          }
+        } finally {
+          process.off("SIGINT", onSigint);
+          progress.end();
+        }
+        const remaining = Math.max(0, valuesNotOn(await s.kekStore.valueCounts(), to) - failed.length);
+        process.stdout.write(`rewrap to KEK version ${to}: ${done} re-wrapped, ${failed.length} failed, ${remaining} skipped (locked by a live write, or written meanwhile: run again)\n`);
+        for (const f of failed) process.stderr.write(`FAILED secret ${f.secretId} version ${f.version}: ${f.reason}\n`);
+        if (interrupted) throw new CliError("interrupted: run secretsctl rewrap again to continue", 130);
+        if (failed.length > 0) throw new CliError(`${failed.length} values could not be re-wrapped`, EXIT.failure);
+      });
+    });
+}
+
+function valuesNotOn(counts: Map<number, number>, version: number): number {
+  let n = 0;
+  for (const [v, c] of counts) if (v !== version) n += c;
+  return n;
+}
+
+/** A progress bar on a terminal; plain lines (for logs) otherwise. */
+function createProgress(total: number) {
+  const started = performance.now();
+  const tty = process.stderr.isTTY;
+  let lastLine = 0;
+  const render = (done: number, failed: number) => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = seconds > 0 ? Math.round(done / seconds) : 0;
+    const pct = total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100;
+    if (tty) {
+      const width = 30;
+      const filled = Math.round((pct / 100) * width);
+      process.stderr.write(`\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${pct}% ${done}/${total} failed ${failed} ${rate}/s `);
+    } else if (performance.now() - lastLine > 1000 || done >= total) {
+      lastLine = performance.now();
+      process.stderr.write(`rewrap: ${done}/${total} (${pct}%), failed ${failed}, ${rate}/s\n`);
+    }
+  };
+  return {
+    update: render,
+    end: () => {
+      if (tty) process.stderr.write("\n");
+    },
+  };
+}
