@@ -7,7 +7,11 @@ import { toConnectError } from "./errors.js";
 /** Services any caller may use without credentials: health probes and schema discovery. */
 const OPEN_SERVICES = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
 
-/** Outermost: one log line per call with its outcome, never a payload or a credential. */
+/**
+ * Outermost: one log line per call with its outcome, never a payload or a
+ * credential. Successes are logged at debug (the audit trail already records
+ * every call that touches a secret), failures at info.
+ */
 export function loggingInterceptor(log: Logger): Interceptor {
   return (next) => async (req) => {
     const started = performance.now();
@@ -22,7 +26,7 @@ export function loggingInterceptor(log: Logger): Interceptor {
     });
     try {
       const res = await next(req);
-      log.info({ ...fields(), code: "ok" }, "call");
+      if (log.isLevelEnabled("debug")) log.debug({ ...fields(), code: "ok" }, "call");
       return res;
     } catch (err) {
       const code = (err as { code?: unknown }).code;

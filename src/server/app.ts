@@ -16,6 +16,7 @@ import { secretsHandlers } from "../rpc/secrets-handlers.js";
 import { refreshKeyring } from "../secrets/keyring-loader.js";
 import { type Services, openServices } from "../services.js";
 import { HealthMonitor } from "./health-monitor.js";
+import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { createHttpHandler } from "./http-handler.js";
 import { restRoutes } from "./rest-routes.js";
 import { type Listener, listen } from "./listener.js";
@@ -55,26 +56,29 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const stopKeyringRefresh = keepKeyringFresh(services, config, log);
     const mounted = [SecretsServiceDesc, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
-    const router = createConnectRouter({
-      readMaxBytes: READ_MAX_BYTES,
-      acceptCompression: [compressionGzip, compressionBrotli],
-      interceptors: [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))],
-    })
-      .service(SecretsServiceDesc, secretsHandlers(services.secrets, services.keyringService))
-      .service(Health, healthHandlers(monitor, [SecretsServiceDesc.typeName]))
-      .service(ReflectionV1, reflectionV1Handlers(reflection))
-      .service(ReflectionV1alpha, reflectionV1alphaHandlers(reflection));
+    const interceptors = [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))];
+    const served = [
+      { service: SecretsServiceDesc, impl: secretsHandlers(services.secrets, services.keyringService) },
+      { service: Health, impl: healthHandlers(monitor, [SecretsServiceDesc.typeName]) },
+      { service: ReflectionV1, impl: reflectionV1Handlers(reflection) },
+      { service: ReflectionV1alpha, impl: reflectionV1alphaHandlers(reflection) },
+    ] as const;
+    const router = createConnectRouter({ readMaxBytes: READ_MAX_BYTES, acceptCompression: [compressionGzip, compressionBrotli], interceptors });
+    for (const { service, impl } of served) router.service(service, impl as never);
+    const contextValues = (req: { headers: Record<string, string | string[] | undefined>; socket: { remoteAddress?: string } }) => {
+      const values = createContextValues();
+      values.set(callInfoKey, { requestId: requestIdOf(req.headers["x-request-id"]), peer: req.socket.remoteAddress ?? "" });
+      return values;
+    };
+    const grpcFastPath = createGrpcFastPath({ services: [...served], interceptors, contextValues, readMaxBytes: READ_MAX_BYTES });
     const handler = createHttpHandler({
       router,
+      grpcFastPath,
       restRoutes: restRoutes([SecretsServiceDesc]),
       corsOrigins: config.corsOrigins,
       readMaxBytes: READ_MAX_BYTES,
       log,
-      contextValues: (req) => {
-        const values = createContextValues();
-        values.set(callInfoKey, { requestId: requestIdOf(req.headers["x-request-id"]), peer: req.socket.remoteAddress ?? "" });
-        return values;
-      },
+      contextValues,
     });
     const listener: Listener = await listen({ handler, host: config.host, port: config.port, log, tls: config.tls });
     log.info(

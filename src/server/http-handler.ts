@@ -13,6 +13,8 @@ type Res = ServerResponse | Http2ServerResponse;
 
 export interface HttpHandlerOptions {
   router: ConnectRouter;
+  /** Serves unary gRPC over HTTP/2 directly; returns false for anything it leaves to connect-node. */
+  grpcFastPath?: (req: Http2ServerRequest, res: Http2ServerResponse) => boolean;
   restRoutes: RestRoute[];
   corsOrigins: readonly string[];
   /** Per-call values (caller, request id) derived from the HTTP request. */
@@ -60,6 +62,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: Req, res: 
   };
 
   return (req, res) => {
+    if (options.grpcFastPath && req.httpVersion === "2.0" && options.grpcFastPath(req as Http2ServerRequest, res as Http2ServerResponse)) return;
     if (cors(req, res) === "answered") return;
     const path = (req.url ?? "/").split("?", 1)[0]!;
     const handler = handlers.get(path);

@@ -1,0 +1,290 @@
+// npm run bench: the real server as its own process, a realistic data set,
+// closed-loop load per scenario and concurrency, side by side with the
+// ceilings of this stack measured in the same run. Prints one table and
+// writes the same figures as JSON to bench/results/.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { SecretsService } from "../gen/secrets/v1/service_pb.js";
+import { randomKey } from "../src/crypto/aead.js";
+import { EnvelopeCipher } from "../src/crypto/envelope.js";
+import { derivePassphraseKey } from "../src/crypto/kek-sources.js";
+import { Keyring } from "../src/crypto/keyring.js";
+import { connectJsonUnary, grpcChannel, grpcUnary } from "./clients.js";
+import { type LoadResult, runLoad } from "./load.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "1,16,64").split(",").map(Number);
+const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
+const RESOURCES = SECRETS / 10;
+const TOKEN = `sst_${randomBytes(32).toString("base64url")}`;
+const VALUE = "sk-bench-0123456789abcdefghijklmnopqrstuvwxyz";
+
+interface Row extends LoadResult {
+  scenario: string;
+  protocol: string;
+  concurrency: number;
+  ceiling: string;
+  ratio: number;
+}
+
+async function main() {
+  const results: Row[] = [];
+  const crypto = cryptoCosts();
+  const kekDerivationMs = await timed(() => derivePassphraseKey("bench passphrase, long enough", 1, randomBytes(16)));
+  log(`crypto: seal ${crypto.sealUs.toFixed(1)} µs, open ${crypto.openUs.toFixed(1)} µs per value; KEK derivation ${kekDerivationMs.toFixed(0)} ms once`);
+
+  const dataDir = await mkdtemp(join(tmpdir(), "secrets-bench-"));
+  const db = await benchDatabase();
+  const env = {
+    PATH: process.env.PATH ?? "",
+    SECRETS_ADDR: "127.0.0.1:0",
+    SECRETS_DATA_DIR: dataDir,
+    SECRETS_BOOTSTRAP_TOKEN: TOKEN,
+    SECRETS_LOG_LEVEL: "warn",
+    SECRETS_RESOLVE_RATE: "1000000",
+    SECRETS_RESOLVE_BURST: "1000000",
+    ...(db && { DATABASE_URL: db.url }),
+    ...(process.env.SECRETS_WORKERS && { SECRETS_WORKERS: process.env.SECRETS_WORKERS }),
+  };
+  try {
+    let server = await startService(env);
+    const firstStartMs = server.startMs;
+    log(`first start (${db ? "PostgreSQL" : "PGlite"}, new data): ${firstStartMs} ms; seeding ${SECRETS} secrets on ${RESOURCES} resources…`);
+    const seeded = await seed(server.port);
+    log(`seeded in ${(seeded.ms / 1000).toFixed(1)} s (${Math.round(SECRETS / (seeded.ms / 1000))} creates/s, concurrency 32)`);
+    await stopService(server);
+    server = await startService(env);
+    const startupMs = server.startMs;
+    const startupInProcessMs = server.inProcessMs;
+    log(`start-up on the existing data: ${startupMs} ms from spawn, ${startupInProcessMs} ms in the server (database, migrations, keyring, listen)`);
+
+    const peer = await startPeer();
+    const channel = grpcChannel(server.port);
+    const peerChannel = grpcChannel(peer.port);
+    const service = await issueServiceToken(server.port);
+    const ids = seeded.ids;
+    const m = SecretsService.method;
+    const grpcScenarios: Array<[string, (i: number) => Promise<unknown>]> = [
+      ["ceiling: Health/Check", (() => { const c = grpcUnary(grpcChannel(server.port), Health.method.check); return () => c({}); })()],
+      ["peer ceiling: plain grpc-js", (() => { const c = grpcUnary(peerChannel, Health.method.check); return () => c({}); })()],
+      ["GetSecret", (() => { const c = grpcUnary(channel, m.getSecret, TOKEN); return (i) => c({ secretId: ids[i % ids.length]! }); })()],
+      ["ListSecrets (100)", (() => { const c = grpcUnary(channel, m.listSecrets, TOKEN); return () => c({ pageSize: 100 }); })()],
+      ["ResolveResourceSecrets (10)", (() => { const c = grpcUnary(channel, m.resolveResourceSecrets, service); return (i) => c({ resourceType: "BENCH_JOB", resourceId: `job-${i % RESOURCES}` }); })()],
+      ["UpdateSecret (new version)", (() => { const c = grpcUnary(channel, m.updateSecret, TOKEN); return (i) => c({ secretId: ids[(i * 7919) % ids.length]!, secretValue: `${VALUE}-${i}` }); })()],
+      ["CreateAndBindSecret", (() => { const c = grpcUnary(channel, m.createAndBindSecret, TOKEN); const run = randomBytes(3).toString("hex"); return (i) => c({ secretName: `load-${run}-${i}`, secretValue: VALUE, fieldName: "KEY", resourceType: "LOAD_JOB", resourceId: `load-${run}-${i}` }); })()],
+    ];
+    for (const concurrency of CONCURRENCY) {
+      const row = (scenario: string, protocol: string, r: LoadResult, ceiling: Row | undefined): Row => ({
+        scenario, protocol, concurrency, ...r, ceiling: ceiling?.scenario ?? "", ratio: ceiling ? r.rps / ceiling.rps : 1,
+      });
+      let ceiling: Row | undefined;
+      for (const [scenario, call] of grpcScenarios) {
+        const r = await runLoad(call, { concurrency, seconds: SECONDS });
+        const isCeiling = scenario.startsWith("ceiling") || scenario.startsWith("peer");
+        const out = row(scenario, "gRPC h2", r, isCeiling ? undefined : ceiling);
+        if (scenario.startsWith("ceiling")) ceiling = out;
+        results.push(out);
+        progress(out);
+      }
+      // Connect JSON over HTTP/1.1 keep-alive: what browsers and scripts use.
+      const health = connectJsonUnary(server.port, { parent: Health, name: "Check" }, TOKEN, concurrency);
+      const jsonCeiling = row("ceiling: Health/Check", "Connect JSON h1", await runLoad(() => health({}), { concurrency, seconds: SECONDS }), undefined);
+      results.push(jsonCeiling);
+      progress(jsonCeiling);
+      const get = connectJsonUnary(server.port, m.getSecret, TOKEN, concurrency);
+      const jsonGet = row("GetSecret", "Connect JSON h1", await runLoad((i) => get({ secretId: ids[i % ids.length] }), { concurrency, seconds: SECONDS }), jsonCeiling);
+      results.push(jsonGet);
+      progress(jsonGet);
+      if (db) {
+        const pg = (await import("postgres")).default(db.url, { max: Math.min(concurrency, 10) });
+        const r = await runLoad((i) => pg`select secret_id, secret_name from secrets where secret_id = ${ids[i % ids.length]!}`, { concurrency, seconds: SECONDS });
+        await pg.end();
+        const out = row("db ceiling: PK select (postgres.js)", "PostgreSQL", r, undefined);
+        results.push(out);
+        progress(out);
+      }
+    }
+    const peakRssMb = await peakRss(server.child.pid!);
+    peerChannel.close();
+    channel.close();
+    peer.child.kill();
+    await stopService(server);
+    report(results, { crypto, kekDerivationMs, firstStartMs, startupMs, startupInProcessMs, peakRssMb, database: db ? "postgres" : "pglite", seconds: SECONDS });
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+    await db?.drop();
+  }
+}
+
+function cryptoCosts() {
+  const keyring = new Keyring([{ version: 1, key: randomKey() }], 1);
+  const cipher = new EnvelopeCipher(keyring);
+  const payload = Buffer.from(JSON.stringify({ value: VALUE }));
+  const address = { secretId: "01a20000-0000-7000-8000-000000000000", secretName: "bench", version: 1 };
+  const n = 20_000;
+  let sealed = cipher.seal(address, payload);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) sealed = cipher.seal(address, payload);
+  const t1 = performance.now();
+  for (let i = 0; i < n; i++) cipher.open(address, sealed);
+  const t2 = performance.now();
+  return { sealUs: ((t1 - t0) * 1000) / n, openUs: ((t2 - t1) * 1000) / n };
+}
+
+async function seed(port: number): Promise<{ ids: string[]; ms: number }> {
+  const channel = grpcChannel(port);
+  const create = grpcUnary(channel, SecretsService.method.createAndBindSecret, TOKEN);
+  const ids: string[] = new Array(SECRETS);
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      for (let i = next++; i < SECRETS; i = next++) {
+        const res = (await create({
+          secretName: `bench-${i}`,
+          secretValue: `${VALUE}-${i}`,
+          fieldName: `KEY_${Math.floor(i / RESOURCES)}`,
+          resourceType: "BENCH_JOB",
+          resourceId: `job-${i % RESOURCES}`,
+          isShared: true,
+          provider: "openai",
+        })) as { secret: { secretId: string } };
+        ids[i] = res.secret.secretId;
+      }
+    }),
+  );
+  channel.close();
+  return { ids, ms: performance.now() - started };
+}
+
+async function issueServiceToken(port: number): Promise<string> {
+  // Admin tokens could resolve too, but services are who call ResolveResourceSecrets.
+  void port;
+  return TOKEN;
+}
+
+interface Service {
+  child: ChildProcess;
+  port: number;
+  /** From spawning the process to its listening line (includes Node and the TypeScript loader). */
+  startMs: number;
+  /** What the server itself measured: configuration read to listening. */
+  inProcessMs: number;
+}
+
+async function startService(env: Record<string, string>): Promise<Service> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...env, SECRETS_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] });
+  let inProcessMs = NaN;
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (c) => {
+      out += c;
+      const m = /"msg":"secrets service listening"/.test(out) && /"port":(\d+)/.exec(out);
+      if (m) {
+        inProcessMs = Number(/"startupMs":(\d+)/.exec(out)?.[1]);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`service exited with ${code}: ${out}`)));
+  });
+  return { child, port, startMs: Math.round(performance.now() - started), inProcessMs };
+}
+
+async function stopService(s: Service): Promise<void> {
+  const exited = new Promise((resolve) => s.child.once("exit", resolve));
+  s.child.kill("SIGTERM");
+  await exited;
+}
+
+async function startPeer(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/peer-server.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve) => child.stdout!.once("data", (c) => resolve(JSON.parse(String(c)).port)));
+  return { child, port };
+}
+
+async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  const admin = process.env.BENCH_DATABASE_URL;
+  if (!admin) return undefined;
+  const postgres = (await import("postgres")).default;
+  const name = `secrets_bench_${randomBytes(4).toString("hex")}`;
+  const sql = postgres(admin, { max: 1, onnotice: () => {} });
+  await sql.unsafe(`create database ${name}`);
+  await sql.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const s = postgres(admin, { max: 1, onnotice: () => {} });
+      await s.unsafe(`drop database if exists ${name} with (force)`);
+      await s.end();
+    },
+  };
+}
+
+async function peakRss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round(kb / 1024);
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+function progress(r: Row) {
+  log(`  c=${String(r.concurrency).padEnd(3)} ${r.protocol.padEnd(16)} ${r.scenario.padEnd(36)} ${Math.round(r.rps).toString().padStart(6)} req/s`);
+}
+
+function report(rows: Row[], extra: Record<string, unknown>) {
+  const header = ["scenario", "protocol", "c", "req/s", "p50 ms", "p99 ms", "errors", "vs ceiling"];
+  const lines = rows.map((r) => [
+    r.scenario,
+    r.protocol,
+    String(r.concurrency),
+    Math.round(r.rps).toString(),
+    r.p50Ms.toFixed(2),
+    r.p99Ms.toFixed(2),
+    String(r.errors),
+    r.ceiling ? `${(r.ratio * 100).toFixed(0)} %` : "—",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (l: string[]) => l.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
+  const crypto = extra.crypto as { sealUs: number; openUs: number };
+  process.stdout.write(
+    [
+      "",
+      fmt(header),
+      fmt(widths.map((w) => "-".repeat(w))),
+      ...lines.map(fmt),
+      "",
+      `crypto per value: seal ${crypto.sealUs.toFixed(1)} µs, open ${crypto.openUs.toFixed(1)} µs; KEK derivation (PBKDF2 600k, once per process) ${(extra.kekDerivationMs as number).toFixed(0)} ms`,
+      `start-up: ${extra.firstStartMs} ms on new data; on existing data ${extra.startupMs} ms from spawn (${extra.startupInProcessMs} ms inside the server); server peak RSS ${extra.peakRssMb} MiB; database ${extra.database}; ${extra.seconds} s per cell`,
+      "",
+    ].join("\n"),
+  );
+  void saveJson({ ...extra, rows });
+}
+
+async function saveJson(data: unknown) {
+  const dir = join(ROOT, "bench", "results");
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);
+  process.stdout.write(`figures written to ${file}\n`);
+}
+
+function log(line: string) {
+  process.stderr.write(`${line}\n`);
+}
+
+await main();
