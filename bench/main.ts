@@ -24,6 +24,8 @@ const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
 const RESOURCES = SECRETS / 10;
 const TOKEN = `sst_${randomBytes(32).toString("base64url")}`;
 const VALUE = "sk-bench-0123456789abcdefghijklmnopqrstuvwxyz";
+/** Only scenarios whose name matches (ceilings always run). */
+const ONLY = new RegExp(process.env.BENCH_ONLY ?? ".");
 
 interface Row extends LoadResult {
   scenario: string;
@@ -85,6 +87,7 @@ async function main() {
       });
       let ceiling: Row | undefined;
       for (const [scenario, call] of grpcScenarios) {
+        if (!/ceiling/.test(scenario) && !ONLY.test(scenario)) continue;
         const r = await runLoad(call, { concurrency, seconds: SECONDS });
         const isCeiling = scenario.startsWith("ceiling") || scenario.startsWith("peer");
         const out = row(scenario, "gRPC h2", r, isCeiling ? undefined : ceiling);
@@ -180,7 +183,9 @@ interface Service {
 
 async function startService(env: Record<string, string>): Promise<Service> {
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...env, SECRETS_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] });
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...env, SECRETS_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] });
   let inProcessMs = NaN;
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
