@@ -20,6 +20,8 @@ export interface Config {
   bootstrapToken: string | undefined;
   /** How long a verified API token is trusted before the database is asked again (bounds revocation delay). */
   tokenCacheTtlMs: number;
+  /** Worker processes sharing the one port (node:cluster); more than 1 needs DATABASE_URL. */
+  workers: number;
   /** How often the keyring is brought in line with the database (new, activated, retired KEK versions). */
   kekPollMs: number;
   /** ResolveResourceSecrets per principal and replica: sustained rate and burst. */
@@ -60,6 +62,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: int(env, "SECRETS_DB_POOL_SIZE", 10, 1, 200),
     bootstrapToken: env.SECRETS_BOOTSTRAP_TOKEN || undefined,
     tokenCacheTtlMs: int(env, "SECRETS_TOKEN_CACHE_TTL_MS", 5_000, 0, 60_000),
+    workers: workers(env),
     kekPollMs: int(env, "SECRETS_KEK_POLL_MS", 2_000, 100, 600_000),
     resolveRate: { ratePerSecond: int(env, "SECRETS_RESOLVE_RATE", 100, 1, 1_000_000), burst: int(env, "SECRETS_RESOLVE_BURST", 200, 1, 1_000_000) },
     corsOrigins: origins(env.SECRETS_CORS_ORIGINS),
@@ -96,6 +99,14 @@ function kekSource(env: Env, dataDir: string): KekSource {
     return { kind: "passphrase", passphrase };
   }
   return { kind: "keystore", dir: resolve(env.SECRETS_KEYSTORE_PATH || join(dataDir, "keystore")) };
+}
+
+function workers(env: Env): number {
+  const n = int(env, "SECRETS_WORKERS", 1, 1, 64);
+  if (n > 1 && !env.DATABASE_URL) {
+    throw new ConfigError("SECRETS_WORKERS > 1 needs DATABASE_URL: the embedded database can be opened by one process only");
+  }
+  return n;
 }
 
 function origins(raw: string | undefined): string[] {

@@ -28,5 +28,5 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { service: "secrets" } }, destination);
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { service: "secrets", pid: process.pid } }, destination);
 }

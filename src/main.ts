@@ -1,7 +1,9 @@
+import cluster from "node:cluster";
 import { isIP } from "node:net";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logging.js";
 import { type RunningServer, startServer } from "./server/app.js";
+import { runPrimary } from "./server/workers.js";
 
 /** Process entry: config → database → keyring → server; signals. */
 async function main(): Promise<void> {
@@ -19,6 +21,11 @@ async function main(): Promise<void> {
   if (!isLoopback(config.host) && !config.tls) {
     log.warn({ host: config.host }, "listening on a non-loopback address without TLS: credentials and values cross the network in clear");
   }
+  if (config.workers > 1 && cluster.isPrimary) {
+    const { bootstrapToken } = await runPrimary(config, log);
+    if (bootstrapToken) printBootstrapToken(bootstrapToken);
+    return;
+  }
   // Signals are taken from the first moment: one that arrives during start-up stops the server once it is up.
   let server: RunningServer | undefined;
   let stopRequested: string | undefined;
@@ -28,7 +35,11 @@ async function main(): Promise<void> {
     if (!server) return;
     log.info({ signal }, "shutting down: finishing in-flight calls");
     server.close().then(
-      () => log.info("stopped"),
+      () => {
+        log.info("stopped");
+        // A cluster worker stays attached to its primary until it lets go.
+        if (cluster.isWorker) process.disconnect();
+      },
       (err: Error) => {
         log.error({ err: { name: err.name } }, "unclean shutdown");
         process.exitCode = 1;
@@ -45,18 +56,20 @@ async function main(): Promise<void> {
     process.removeAllListeners("SIGTERM").removeAllListeners("SIGINT");
     return;
   }
-  if (server.bootstrapToken) {
-    // Shown once, on the terminal only: it is never logged and only its hash is stored.
-    process.stderr.write(
-      `\nFirst start: an admin API token was created. It is shown only this once; store it safely:\n\n  ${server.bootstrapToken}\n\n` +
-        `Use it as "authorization: Bearer <token>" (e.g. export SECRETS_TOKEN=...).\n\n`,
-    );
-  }
+  if (server.bootstrapToken) printBootstrapToken(server.bootstrapToken);
   if (stopRequested) {
     const signal = stopRequested;
     stopRequested = undefined;
     stop(signal);
   }
+}
+
+/** Shown once, on the terminal only: it is never logged and only its hash is stored. */
+function printBootstrapToken(token: string): void {
+  process.stderr.write(
+    `\nFirst start: an admin API token was created. It is shown only this once; store it safely:\n\n  ${token}\n\n` +
+      `Use it as "authorization: Bearer <token>" (e.g. export SECRETS_TOKEN=...).\n\n`,
+  );
 }
 
 function isLoopback(host: string): boolean {

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
 import { type TestDatabase, createTestDatabase } from "./support/database.js";
 import { spawnService } from "./support/process.js";
@@ -71,4 +71,34 @@ describe("the embedded default, run as a process", () => {
     expect(await svc.exited).toBe(2);
     expect(svc.stderr()).toContain("SECRETS_ADDR must be host:port");
   });
+});
+
+describe.skipIf(!inject("postgresUrl"))("SECRETS_WORKERS: several processes on one port", () => {
+  it("runs two workers on the same port, both serving, and stops them all on SIGTERM", async () => {
+    const db = await createTestDatabase("postgres");
+    try {
+      const svc = spawnService({ SECRETS_DATA_DIR: db.dataDir, DATABASE_URL: db.url!, SECRETS_WORKERS: "2" });
+      await expect.poll(() => (svc.stdout().match(/secrets service listening/g) ?? []).length, { timeout: 60_000 }).toBe(2);
+      const lines = svc.stdout().split("\n").filter((l) => l.includes("secrets service listening")).map((l) => JSON.parse(l) as { pid: number; address: { port: number } });
+      expect(new Set(lines.map((l) => l.pid)).size).toBe(2);
+      expect(new Set(lines.map((l) => l.address.port)).size).toBe(1);
+      await expect.poll(() => svc.stderr(), { timeout: 5_000 }).toMatch(/sst_[A-Za-z0-9_-]{43}/);
+      const token = /(sst_[A-Za-z0-9_-]{43})/.exec(svc.stderr())![1]!;
+      const port = lines[0]!.address.port;
+      // Separate connections, so that the cluster spreads them over the workers.
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          createClient(SecretsService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` })).createSecret(
+            { secretName: `worker-${i}`, secretValue: "sk-worker-000000000", fieldName: "K" },
+            { headers: { authorization: `Bearer ${token}` } },
+          ),
+        ),
+      );
+      expect(results).toHaveLength(8);
+      svc.child.kill("SIGTERM");
+      expect(await svc.exited).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  }, 90_000);
 });

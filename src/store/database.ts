@@ -44,7 +44,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const client = postgres(url, {
-    max: options.poolSize ?? 10,
+    // Two at least: migrating holds one connection for the advisory lock while it runs on another.
+    max: Math.max(2, options.poolSize ?? 10),
     // Fail fast when the database is unreachable instead of queueing calls past their deadlines.
     connect_timeout: 5,
     idle_timeout: 60,
