@@ -2,13 +2,18 @@ import http from "node:http";
 import { type DescMethodUnary, type MessageInitShape, create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 
-/** A stock grpc-js channel: what another service would use. */
-export function grpcChannel(port: number): grpc.Client {
-  return new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_concurrent_streams": 1000 });
+/**
+ * Stock grpc-js channels: what another service would use. Each has its own
+ * connection (a local subchannel pool), so that with SECRETS_WORKERS the
+ * connections spread over the workers as they would from several clients.
+ */
+export function grpcChannels(port: number, count: number): grpc.Client[] {
+  return Array.from({ length: count }, () => new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 }));
 }
 
-/** One unary call over gRPC, (de)serialized with the generated descriptors. */
-export function grpcUnary<I extends DescMethodUnary>(client: grpc.Client, method: I, token?: string) {
+/** One unary call over gRPC, (de)serialized with the generated descriptors; calls rotate over the channels. */
+export function grpcUnary<I extends DescMethodUnary>(channels: grpc.Client[], method: I, token?: string) {
+  let next = 0;
   const path = `/${method.parent.typeName}/${method.name}`;
   const serialize = (m: MessageInitShape<I["input"]>) => Buffer.from(toBinary(method.input, create(method.input, m)));
   const deserialize = (b: Buffer) => fromBinary(method.output, b);
@@ -16,7 +21,7 @@ export function grpcUnary<I extends DescMethodUnary>(client: grpc.Client, method
     new Promise<unknown>((resolve, reject) => {
       const md = new grpc.Metadata();
       if (token) md.set("authorization", `Bearer ${token}`);
-      client.makeUnaryRequest(path, serialize, deserialize, request, md, (err, res) => (err ? reject(err) : resolve(res)));
+      channels[next++ % channels.length]!.makeUnaryRequest(path, serialize, deserialize, request, md, (err, res) => (err ? reject(err) : resolve(res)));
     });
 }
 

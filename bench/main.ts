@@ -14,7 +14,7 @@ import { randomKey } from "../src/crypto/aead.js";
 import { EnvelopeCipher } from "../src/crypto/envelope.js";
 import { derivePassphraseKey } from "../src/crypto/kek-sources.js";
 import { Keyring } from "../src/crypto/keyring.js";
-import { connectJsonUnary, grpcChannel, grpcUnary } from "./clients.js";
+import { connectJsonUnary, grpcChannels, grpcUnary } from "./clients.js";
 import { type LoadResult, runLoad } from "./load.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -24,6 +24,8 @@ const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
 const RESOURCES = SECRETS / 10;
 const TOKEN = `sst_${randomBytes(32).toString("base64url")}`;
 const VALUE = "sk-bench-0123456789abcdefghijklmnopqrstuvwxyz";
+/** Client connections per target: several, as several client processes would open. */
+const CHANNELS = 4;
 /** Only scenarios whose name matches (ceilings always run). */
 const ONLY = new RegExp(process.env.BENCH_ONLY ?? ".");
 
@@ -37,6 +39,7 @@ interface Row extends LoadResult {
 
 async function main() {
   const results: Row[] = [];
+  const children: ChildProcess[] = [];
   const crypto = cryptoCosts();
   const kekDerivationMs = await timed(() => derivePassphraseKey("bench passphrase, long enough", 1, randomBytes(16)));
   log(`crypto: seal ${crypto.sealUs.toFixed(1)} µs, open ${crypto.openUs.toFixed(1)} µs per value; KEK derivation ${kekDerivationMs.toFixed(0)} ms once`);
@@ -56,31 +59,25 @@ async function main() {
   };
   try {
     let server = await startService(env);
+    children.push(server.child);
     const firstStartMs = server.startMs;
     log(`first start (${db ? "PostgreSQL" : "PGlite"}, new data): ${firstStartMs} ms; seeding ${SECRETS} secrets on ${RESOURCES} resources…`);
     const seeded = await seed(server.port);
     log(`seeded in ${(seeded.ms / 1000).toFixed(1)} s (${Math.round(SECRETS / (seeded.ms / 1000))} creates/s, concurrency 32)`);
     await stopService(server);
     server = await startService(env);
+    children.push(server.child);
     const startupMs = server.startMs;
     const startupInProcessMs = server.inProcessMs;
     log(`start-up on the existing data: ${startupMs} ms from spawn, ${startupInProcessMs} ms in the server (database, migrations, keyring, listen)`);
 
     const peer = await startPeer();
-    const channel = grpcChannel(server.port);
-    const peerChannel = grpcChannel(peer.port);
-    const service = await issueServiceToken(server.port);
+    children.push(peer.child);
+    // ResolveResourceSecrets is called with the admin token: admins may resolve, and minting a service token would need the database the server holds.
+    const service = TOKEN;
     const ids = seeded.ids;
     const m = SecretsService.method;
-    const grpcScenarios: Array<[string, (i: number) => Promise<unknown>]> = [
-      ["ceiling: Health/Check", (() => { const c = grpcUnary(grpcChannel(server.port), Health.method.check); return () => c({}); })()],
-      ["peer ceiling: plain grpc-js", (() => { const c = grpcUnary(peerChannel, Health.method.check); return () => c({}); })()],
-      ["GetSecret", (() => { const c = grpcUnary(channel, m.getSecret, TOKEN); return (i) => c({ secretId: ids[i % ids.length]! }); })()],
-      ["ListSecrets (100)", (() => { const c = grpcUnary(channel, m.listSecrets, TOKEN); return () => c({ pageSize: 100 }); })()],
-      ["ResolveResourceSecrets (10)", (() => { const c = grpcUnary(channel, m.resolveResourceSecrets, service); return (i) => c({ resourceType: "BENCH_JOB", resourceId: `job-${i % RESOURCES}` }); })()],
-      ["UpdateSecret (new version)", (() => { const c = grpcUnary(channel, m.updateSecret, TOKEN); return (i) => c({ secretId: ids[(i * 7919) % ids.length]!, secretValue: `${VALUE}-${i}` }); })()],
-      ["CreateAndBindSecret", (() => { const c = grpcUnary(channel, m.createAndBindSecret, TOKEN); const run = randomBytes(3).toString("hex"); return (i) => c({ secretName: `load-${run}-${i}`, secretValue: VALUE, fieldName: "KEY", resourceType: "LOAD_JOB", resourceId: `load-${run}-${i}` }); })()],
-    ];
+    const grpcScenarios = scenarios(server.port, peer.port, ids, service);
     for (const concurrency of CONCURRENCY) {
       const row = (scenario: string, protocol: string, r: LoadResult, ceiling: Row | undefined): Row => ({
         scenario, protocol, concurrency, ...r, ceiling: ceiling?.scenario ?? "", ratio: ceiling ? r.rps / ceiling.rps : 1,
@@ -114,15 +111,46 @@ async function main() {
       }
     }
     const peakRssMb = await peakRss(server.child.pid!);
-    peerChannel.close();
-    channel.close();
-    peer.child.kill();
     await stopService(server);
+    if (db) {
+      // Both cores: the same scenarios with SECRETS_WORKERS=2, beside the 1-worker figures above.
+      const c = Math.max(...CONCURRENCY);
+      const two = await startService({ ...env, SECRETS_WORKERS: "2" });
+      children.push(two.child);
+      for (const [scenario, call] of scenarios(two.port, peer.port, ids, service)) {
+        const one = results.find((r) => r.scenario === scenario && r.protocol === "gRPC h2" && r.concurrency === c);
+        if (!one || !/^(ceiling|GetSecret|ResolveResource)/.test(scenario)) continue;
+        const r = await runLoad(call, { concurrency: c, seconds: SECONDS });
+        const out: Row = { scenario, protocol: "gRPC h2, 2 workers", concurrency: c, ...r, ceiling: `${scenario}, 1 worker`, ratio: r.rps / one.rps };
+        results.push(out);
+        progress(out);
+      }
+      await stopService(two);
+    }
+    peer.child.kill();
     report(results, { crypto, kekDerivationMs, firstStartMs, startupMs, startupInProcessMs, peakRssMb, database: db ? "postgres" : "pglite", seconds: SECONDS });
   } finally {
+    // Whatever happened, no server is left running.
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
     await rm(dataDir, { recursive: true, force: true });
     await db?.drop();
   }
+}
+
+/** The gRPC scenarios against a server (and the plain grpc-js peer), each a function of the call number. */
+function scenarios(port: number, peerPort: number, ids: string[], service: string) {
+  const channel = grpcChannels(port, CHANNELS);
+  const peerChannel = grpcChannels(peerPort, CHANNELS);
+  const m = SecretsService.method;
+  return [
+      ["ceiling: Health/Check", (() => { const c = grpcUnary(grpcChannels(port, CHANNELS), Health.method.check); return () => c({}); })()],
+      ["peer ceiling: plain grpc-js", (() => { const c = grpcUnary(peerChannel, Health.method.check); return () => c({}); })()],
+      ["GetSecret", (() => { const c = grpcUnary(channel, m.getSecret, TOKEN); return (i) => c({ secretId: ids[i % ids.length]! }); })()],
+      ["ListSecrets (100)", (() => { const c = grpcUnary(channel, m.listSecrets, TOKEN); return () => c({ pageSize: 100 }); })()],
+      ["ResolveResourceSecrets (10)", (() => { const c = grpcUnary(channel, m.resolveResourceSecrets, service); return (i) => c({ resourceType: "BENCH_JOB", resourceId: `job-${i % RESOURCES}` }); })()],
+      ["UpdateSecret (new version)", (() => { const c = grpcUnary(channel, m.updateSecret, TOKEN); return (i) => c({ secretId: ids[(i * 7919) % ids.length]!, secretValue: `${VALUE}-${i}` }); })()],
+      ["CreateAndBindSecret", (() => { const c = grpcUnary(channel, m.createAndBindSecret, TOKEN); const run = randomBytes(3).toString("hex"); return (i) => c({ secretName: `load-${run}-${i}`, secretValue: VALUE, fieldName: "KEY", resourceType: "LOAD_JOB", resourceId: `load-${run}-${i}` }); })()],
+  ] as Array<[string, (i: number) => Promise<unknown>]>;
 }
 
 function cryptoCosts() {
@@ -141,8 +169,8 @@ function cryptoCosts() {
 }
 
 async function seed(port: number): Promise<{ ids: string[]; ms: number }> {
-  const channel = grpcChannel(port);
-  const create = grpcUnary(channel, SecretsService.method.createAndBindSecret, TOKEN);
+  const channels = grpcChannels(port, CHANNELS);
+  const create = grpcUnary(channels, SecretsService.method.createAndBindSecret, TOKEN);
   const ids: string[] = new Array(SECRETS);
   const started = performance.now();
   let next = 0;
@@ -162,14 +190,8 @@ async function seed(port: number): Promise<{ ids: string[]; ms: number }> {
       }
     }),
   );
-  channel.close();
+  for (const c of channels) c.close();
   return { ids, ms: performance.now() - started };
-}
-
-async function issueServiceToken(port: number): Promise<string> {
-  // Admin tokens could resolve too, but services are who call ResolveResourceSecrets.
-  void port;
-  return TOKEN;
 }
 
 interface Service {
