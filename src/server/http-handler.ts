@@ -5,6 +5,7 @@ import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { createCors } from "./cors.js";
+import { invalidArgumentForParseFailures } from "./parse-errors.js";
 import { createRestGateway, sendError } from "./rest-gateway.js";
 import type { RestRoute } from "./rest-routes.js";
 
@@ -68,7 +69,10 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: Req, res: 
     const handler = handlers.get(path);
     if (handler) {
       const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
-      handler(uReq).then((uRes) => universalResponseToNodeResponse(uRes, res)).catch(fail(path, res));
+      handler(uReq)
+        .then(invalidArgumentForParseFailures)
+        .then((uRes) => universalResponseToNodeResponse(uRes, res))
+        .catch(fail(path, res));
       return;
     }
     gateway(req, res).catch(fail("rest gateway", res));

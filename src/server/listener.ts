@@ -65,9 +65,16 @@ async function listenCleartext(options: ListenerOptions): Promise<Listener> {
     sessions.add(s);
     s.once("close", () => sessions.delete(s));
   });
-  for (const server of [h1, h2]) {
-    server.on("clientError" as "error", (err: unknown) => log.debug({ err: (err as Error).message }, "client error"));
-  }
+  // A listener here replaces Node's default answer, so it must answer and close the socket itself.
+  h1.on("clientError", (err: NodeJS.ErrnoException, socket: net.Socket) => {
+    log.debug({ err: err.code }, "bad HTTP/1.1 request");
+    if (!socket.writable || (err as { bytesParsed?: number }).bytesParsed === undefined) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
 
   const sockets = new Set<net.Socket>();
   const tcp = net.createServer({ noDelay: true }, (socket) => {
