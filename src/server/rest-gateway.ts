@@ -60,7 +60,11 @@ export function createRestGateway(options: RestGatewayOptions) {
     try {
       request = await buildRequest(route, url, req, options.readMaxBytes);
     } catch (err) {
-      if (err instanceof RequestError) return sendError(res, err.status, err.code, err.message);
+      if (err instanceof RequestError) {
+        // The rest of an oversized body is never read: the HTTP/1.1 connection cannot be reused.
+        if (err.status === 413 && req.httpVersion !== "2.0") res.setHeader("connection", "close");
+        return sendError(res, err.status, err.code, err.message);
+      }
       throw err;
     }
     const answer = await dispatch(route, request, req);
