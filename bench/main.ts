@@ -149,7 +149,7 @@ function scenarios(port: number, peerPort: number, ids: string[], service: strin
       ["ListSecrets (100)", (() => { const c = grpcUnary(channel, m.listSecrets, TOKEN); return () => c({ pageSize: 100 }); })()],
       ["ResolveResourceSecrets (10)", (() => { const c = grpcUnary(channel, m.resolveResourceSecrets, service); return (i) => c({ resourceType: "BENCH_JOB", resourceId: `job-${i % RESOURCES}` }); })()],
       ["UpdateSecret (new version)", (() => { const c = grpcUnary(channel, m.updateSecret, TOKEN); return (i) => c({ secretId: ids[(i * 7919) % ids.length]!, secretValue: `${VALUE}-${i}` }); })()],
-      ["CreateAndBindSecret", (() => { const c = grpcUnary(channel, m.createAndBindSecret, TOKEN); const run = randomBytes(3).toString("hex"); return (i) => c({ secretName: `load-${run}-${i}`, secretValue: VALUE, fieldName: "KEY", resourceType: "LOAD_JOB", resourceId: `load-${run}-${i}` }); })()],
+      ["CreateAndBindSecret", (() => { const c = grpcUnary(channel, m.createAndBindSecret, TOKEN); const run = randomBytes(3).toString("hex"); let k = 0; return () => { const n = `load-${run}-${k++}`; return c({ secretName: n, secretValue: VALUE, fieldName: "KEY", resourceType: "LOAD_JOB", resourceId: n }); }; })()],
   ] as Array<[string, (i: number) => Promise<unknown>]>;
 }
 
