@@ -1,18 +1,17 @@
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../config.js";
 import { generateKekVersion } from "../secrets/keyring-loader.js";
 import { KekStore } from "../store/kek-store.js";
 import type { BatchResult, ValueKey } from "../store/secrets-store.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { withDatabase, withServices } from "./local.js";
-import { type OutputFormat, printObject, printRows } from "./output.js";
+import { type OutputFormat, outputOption, printObject, printRows } from "./output.js";
 
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
   return n;
 };
-const outputOption = () => new Option("-o, --output <format>", "table or json").choices(["table", "json"]).default("table");
 
 /** `secretsctl kek …` and `secretsctl rewrap`: the key-encryption-key lifecycle, on the database directly. */
 export function kekCommands(program: Command): void {

@@ -1,3 +1,5 @@
+import { Option } from "commander";
+
 export type OutputFormat = "table" | "json";
 
 /** Prints rows as an aligned table (for people) or JSON (for scripts). */
@@ -25,3 +27,5 @@ function jsonSafe(_key: string, value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   return value;
 }
+
+export const outputOption = () => new Option("-o, --output <format>", "table or json").choices(["table", "json"]).default("table");

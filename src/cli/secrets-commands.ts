@@ -2,10 +2,10 @@ import { readFile } from "node:fs/promises";
 import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { type Secret, SecretBindingSchema, SecretSchema, SecretsService } from "../../gen/secrets/v1/service_pb.js";
 import { CliError, EXIT } from "./exit-codes.js";
-import { type OutputFormat, printObject, printRows } from "./output.js";
+import { type OutputFormat, outputOption, printObject, printRows } from "./output.js";
 
 interface GlobalOptions {
   server: string;
@@ -25,7 +25,7 @@ export function secretsCommands(program: Command): void {
     .command("secrets")
     .description("manage secrets through the service API (token from SECRETS_TOKEN)")
     .option("--server <url>", "service address", process.env.SECRETS_SERVER ?? "http://127.0.0.1:50051")
-    .addOption(new Option("-o, --output <format>", "table or json").choices(["table", "json"]).default("table"));
+    .addOption(outputOption());
 
   const run = <A extends unknown[]>(fn: (api: Api, opts: GlobalOptions, ...args: A) => Promise<void>) =>
     async function (this: Command, ...args: A) {

@@ -4,9 +4,8 @@ import { ROLES, type Role } from "../auth/principal.js";
 import { TokenStore } from "../store/token-store.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { withDatabase } from "./local.js";
-import { type OutputFormat, printObject, printRows } from "./output.js";
+import { type OutputFormat, outputOption, printObject, printRows } from "./output.js";
 
-const outputOption = () => new Option("-o, --output <format>", "table or json").choices(["table", "json"]).default("table");
 
 /** `secretsctl token …`: API tokens, managed on the database directly (only their hashes are stored). */
 export function tokenCommands(program: Command): void {

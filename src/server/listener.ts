@@ -60,11 +60,7 @@ async function listenCleartext(options: ListenerOptions): Promise<Listener> {
     },
     handler,
   );
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (s) => {
-    sessions.add(s);
-    s.once("close", () => sessions.delete(s));
-  });
+  const sessions = trackSessions(h2);
   // A listener here replaces Node's default answer, so it must answer and close the socket itself.
   h1.on("clientError", (err: NodeJS.ErrnoException, socket: net.Socket) => {
     log.debug({ err: err.code }, "bad HTTP/1.1 request");
@@ -75,39 +71,19 @@ async function listenCleartext(options: ListenerOptions): Promise<Listener> {
     const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
-
   const sockets = new Set<net.Socket>();
   const tcp = net.createServer({ noDelay: true }, (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    track(sockets, socket);
     socket.on("error", () => socket.destroy());
     routeByPreface(socket, options.firstByteTimeoutMs ?? 10_000, (isH2) => (isH2 ? h2 : h1).emit("connection", socket));
   });
-
-  const bound = await bind(tcp, options);
-
-  let closing: Promise<void> | undefined;
-  return {
-    address: { host: bound.address, port: bound.port },
-    close(graceMs) {
-      closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => tcp.close(() => resolve()));
-        for (const s of sessions) s.close();
-        h1.closeIdleConnections();
-        // An HTTP/1.1 response in flight finishes; its socket closes when idle.
-        h1.on("request", (_req, res: http.ServerResponse) => res.setHeader("connection", "close"));
-        const idle = setInterval(() => h1.closeIdleConnections(), 100);
-        const deadline = setTimeout(() => {
-          for (const s of sessions) s.destroy();
-          for (const socket of sockets) socket.destroy();
-        }, graceMs);
-        await stopped;
-        clearInterval(idle);
-        clearTimeout(deadline);
-      })();
-      return closing;
-    },
-  };
+  return gracefulListener(tcp, await bind(tcp, options), sessions, sockets, () => {
+    h1.closeIdleConnections();
+    // An HTTP/1.1 response in flight finishes; its socket closes when idle.
+    h1.on("request", (_req, res: http.ServerResponse) => res.setHeader("connection", "close"));
+    const idle = setInterval(() => h1.closeIdleConnections(), 100);
+    return () => clearInterval(idle);
+  });
 }
 
 /**
@@ -128,18 +104,41 @@ async function listenTls(options: ListenerOptions, tls: NonNullable<ListenerOpti
     },
     options.handler,
   );
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (s) => {
-    sessions.add(s);
-    s.once("close", () => sessions.delete(s));
-  });
+  const sessions = trackSessions(server);
   const sockets = new Set<net.Socket>();
-  server.on("secureConnection", (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
+  server.on("secureConnection", (socket: net.Socket) => track(sockets, socket));
   server.on("tlsClientError", (err) => options.log.debug({ err: err.message }, "TLS handshake failed"));
-  const bound = await bind(server, options);
+  return gracefulListener(server, await bind(server, options), sessions, sockets, () => {
+    server.on("request", (req, res) => {
+      if (req.httpVersion !== "2.0") res.setHeader("connection", "close");
+    });
+    return () => {};
+  });
+}
+
+function trackSessions(server: http2.Http2Server | http2.Http2SecureServer): Set<http2.ServerHttp2Session> {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (s: http2.ServerHttp2Session) => track(sessions, s));
+  return sessions;
+}
+
+function track<T extends { once(event: "close", fn: () => void): unknown }>(set: Set<T>, item: T): void {
+  set.add(item);
+  item.once("close", () => set.delete(item));
+}
+
+/**
+ * Closing: stop accepting, send HTTP/2 GOAWAY (in-flight streams finish),
+ * let HTTP/1.1 responses finish (drainHttp1), and after graceMs cut whatever
+ * is left.
+ */
+function gracefulListener(
+  server: net.Server,
+  bound: net.AddressInfo,
+  sessions: Set<http2.ServerHttp2Session>,
+  sockets: Set<net.Socket>,
+  drainHttp1: () => () => void,
+): Listener {
   let closing: Promise<void> | undefined;
   return {
     address: { host: bound.address, port: bound.port },
@@ -147,13 +146,13 @@ async function listenTls(options: ListenerOptions, tls: NonNullable<ListenerOpti
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of sessions) s.close();
-        server.on("request", (req, res) => {
-          if (req.httpVersion !== "2.0") res.setHeader("connection", "close");
-        });
+        const stopDraining = drainHttp1();
         const deadline = setTimeout(() => {
+          for (const s of sessions) s.destroy();
           for (const socket of sockets) socket.destroy();
         }, graceMs);
         await stopped;
+        stopDraining();
         clearTimeout(deadline);
       })();
       return closing;
