@@ -59,7 +59,7 @@ describe("secretsctl secrets, end to end against a running server", () => {
     expect((await secretsctl(["revoke", secret.secret_id, "-o", "json"])).stdout).toContain("SECRET_STATE_REVOKED");
     expect((await secretsctl(["delete", secret.secret_id])).code).toBe(0);
     expect((await secretsctl(["get", secret.secret_id])).code).toBe(3);
-  });
+  }, 120_000);
 
   it("creates multi-field secrets and binds in the same step", async () => {
     const res = await secretsctl(["create", "--name", "aws", "--field", "AWS", "--fields", "--bind", "ENDPOINT/bedrock"], { stdin: JSON.stringify({ AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }) });
@@ -95,5 +95,5 @@ describe("secretsctl secrets, end to end against a running server", () => {
       expect(res.code).toBe(0);
       expect(res.stdout).toContain("Usage: secretsctl secrets");
     }
-  });
+  }, 60_000);
 });
