@@ -104,6 +104,15 @@ describe("concurrency", () => {
 });
 
 describe("fuzz (seeded, reproducible)", () => {
+  let rssBefore = 0;
+  beforeAll(() => {
+    rssBefore = process.memoryUsage().rss;
+  });
+  afterAll(() => {
+    // Hundreds of malformed requests leave no lasting weight behind (server and clients share this process).
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(150 * 1024 * 1024);
+  });
+
   const input = (code: number | undefined, status: number | undefined) => {
     // Bad input is the caller's fault: never INTERNAL (13) nor HTTP 500.
     expect(code).not.toBe(13);
