@@ -41,14 +41,28 @@ export class AuditLog {
   private settled = 0;
   private readonly timer: NodeJS.Timeout;
   private writing: Promise<boolean> | undefined;
+  private durable: Array<{ record: AuditRecord; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private committing = false;
 
   constructor(private readonly options: AuditLogOptions) {
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 200).unref();
   }
 
-  /** Inside the caller's transaction (or on its own, failing the caller when it cannot be written). */
+  /** Inside the caller's transaction: it commits or rolls back with the change it records. */
   async write(ex: Executor, caller: Caller, entry: AuditEntry): Promise<void> {
     await this.options.store.insert(ex, [record(caller, entry)]);
+  }
+
+  /**
+   * Written and committed before this resolves; rejects when it cannot be.
+   * Calls that arrive while a write is in flight share the next insert (group
+   * commit), so a burst of resolves pays one commit, not one each.
+   */
+  writeNow(caller: Caller, entry: AuditEntry): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.durable.push({ record: record(caller, entry), resolve, reject });
+      void this.commitDurable();
+    });
   }
 
   enqueue(caller: Caller, entry: AuditEntry): void {
@@ -73,6 +87,24 @@ export class AuditLog {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+  }
+
+  private async commitDurable(): Promise<void> {
+    if (this.committing) return;
+    this.committing = true;
+    try {
+      while (this.durable.length > 0) {
+        const batch = this.durable.splice(0, 1000);
+        try {
+          await this.options.store.insert(this.options.db, batch.map((b) => b.record));
+          for (const b of batch) b.resolve();
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.committing = false;
+    }
   }
 
   private async writeBatch(): Promise<boolean> {

@@ -324,7 +324,7 @@ export class SecretsService {
       }
       if (rows.length === 1) audited.secretId = rows[0]!.secretId;
       try {
-        await this.audit.write(this.store.db, caller, { action: "ResolveResourceSecrets", ...audited, outcome: "ok" });
+        await this.audit.writeNow(caller, { action: "ResolveResourceSecrets", ...audited, outcome: "ok" });
       } catch {
         // Fail closed: a value is never handed out without its audit event.
         throw new ServiceError("UNAVAILABLE", "the audit log cannot be written, so no value is returned; retry shortly");
