@@ -174,6 +174,19 @@ describe("REST gateway (MLflow dialect)", () => {
   });
 });
 
+describe("undecodable messages on connect-node's protocols", () => {
+  it.each([
+    ["Connect JSON", "application/json", { "connect-protocol-version": "1" }, JSON.stringify({ secret_name: "x", secret_value: 4242424242, field_name: "K" })],
+    ["Connect binary", "application/proto", { "connect-protocol-version": "1" }, Buffer.from([0x12, 0x05, 0x34, 0x32, 0x34])],
+  ])("%s: INVALID_ARGUMENT, and the value is not quoted back", async (_name, contentType, extra, body) => {
+    const res = await fetch(`${t.baseUrl}/secrets.v1.SecretsService/CreateSecret`, { method: "POST", headers: { ...auth, ...extra, "content-type": contentType }, body });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(JSON.parse(text).code).toBe("invalid_argument");
+    expect(text).not.toContain("4242");
+  });
+});
+
 describe("browsers: CORS and Connect GET", () => {
   it("answers an allowed preflight with the methods and headers Connect and gRPC-Web need", async () => {
     const res = await fetch(`${t.baseUrl}/secrets.v1.SecretsService/ListSecrets`, {
