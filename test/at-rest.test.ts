@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backends } from "./support/database.js";
+import { backends, sqlRows } from "./support/database.js";
 import { type TestServices, admin, alice, openTestServices } from "./support/services.js";
 
 const VALUES = ["sk-ant-at-rest-0123456789abcdef", "AKIAATRESTEXAMPLE000", "wJalrXUtnFEMI/at-rest/bPxRfiCYEXAMPLEKEY", "short-val"];
@@ -23,10 +23,7 @@ describe.each(backends())("nothing readable at rest on %s", (backend) => {
   });
 
   it("a dump of every table contains no value, in clear, hex or base64", async () => {
-    const exec = async (q: ReturnType<typeof sql>) => {
-      const r = (await s.database.db.execute(q)) as unknown as { rows?: unknown[] } | unknown[];
-      return (Array.isArray(r) ? r : r.rows ?? []) as Array<Record<string, string>>;
-    };
+    const exec = (q: ReturnType<typeof sql>) => sqlRows<Record<string, string>>(s.database.db, q);
     const tables = await exec(sql`select table_schema, table_name from information_schema.tables where table_schema in ('public', 'drizzle') and table_type = 'BASE TABLE'`);
     expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(["secrets", "secret_versions", "secret_bindings", "kek_versions", "idempotency_keys", "api_tokens"]));
     let dump = "";

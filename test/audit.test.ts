@@ -3,6 +3,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuditEvent, SecretsService } from "../gen/secrets/v1/service_pb.js";
+import { sqlRows } from "./support/database.js";
 import { type TestServer, startTestServer } from "./support/server.js";
 
 const VALUE = "sk-audited-value-0000000001";
@@ -142,8 +143,7 @@ describe("resolve rate limit", () => {
 describe("no leaks", () => {
   it("values and tokens appear nowhere in logs or audit rows", async () => {
     const logs = t.logs();
-    const result = (await exec(sql`select t::text as row from audit_events t`)) as unknown as { rows?: Array<{ row: string }> } | Array<{ row: string }>;
-    const rows = (Array.isArray(result) ? result : result.rows ?? []).map((r) => r.row).join("\n");
+    const rows = (await sqlRows<{ row: string }>(t.server.services.database.db, sql`select t::text as row from audit_events t`)).map((r) => r.row).join("\n");
     expect(rows.length).toBeGreaterThan(100);
     for (const needle of [VALUE, NEW_VALUE, alice, bob, service, t.adminToken]) {
       expect(logs).not.toContain(needle);

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceError } from "../src/secrets/errors.js";
 import type { CreateSecretInput } from "../src/secrets/service.js";
-import { backends } from "./support/database.js";
+import { backends, sqlRows } from "./support/database.js";
 import { type TestServices, admin, alice, bob, caller, openTestServices, scorer } from "./support/services.js";
 
 const VALUE = "sk-ant-api03-store-suite-value-0001";
@@ -32,10 +32,7 @@ async function failure(p: Promise<unknown>): Promise<ServiceError> {
 
 describe.each(backends())("store and domain on %s", (backend) => {
   let s: TestServices;
-  const rows = async (query: ReturnType<typeof sql>) => {
-    const result = (await s.database.db.execute(query)) as unknown as { rows?: unknown[] } | unknown[];
-    return (Array.isArray(result) ? result : result.rows ?? []) as Array<Record<string, unknown>>;
-  };
+  const rows = (query: ReturnType<typeof sql>) => sqlRows(s.database.db, query);
 
   beforeAll(async () => {
     s = await openTestServices(backend, { versionRetention: 3 });

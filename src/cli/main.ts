@@ -1,7 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { openDatabase } from "../store/database.js";
-import { loadConfig } from "../config.js";
 import { describeFailure } from "./exit-codes.js";
+import { withDatabase } from "./local.js";
 import { kekCommands } from "./kek-commands.js";
 import { secretsCommands } from "./secrets-commands.js";
 import { tokenCommands } from "./token-commands.js";
@@ -22,10 +21,9 @@ program
   .command("migrate")
   .description("apply pending database migrations (the server also does this at start)")
   .action(async () => {
-    const config = loadConfig();
-    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
-    await database.close();
-    process.stderr.write(`migrations applied (${database.kind})\n`);
+    // Opening the database applies what is pending.
+    const kind = await withDatabase(async (db) => db.kind);
+    process.stderr.write(`migrations applied (${kind})\n`);
   });
 
 tokenCommands(program);

@@ -1,5 +1,4 @@
-import { type HandlerContext, createContextKey } from "@connectrpc/connect";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, createContextKey } from "@connectrpc/connect";
 import type { Caller, Principal } from "../auth/principal.js";
 
 /** Set by the authentication interceptor; the one place handlers learn who calls. */

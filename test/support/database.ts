@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { SQL } from "drizzle-orm";
 import postgres from "postgres";
+import type { Db } from "../../src/store/database.js";
 import { inject } from "vitest";
 
 export type Backend = "postgres" | "pglite";
@@ -51,4 +53,10 @@ export async function createTestDatabase(backend: Backend = preferredBackend()):
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Rows of a raw query, whichever driver answered (postgres.js returns an array, PGlite an object with rows). */
+export async function sqlRows<T = Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows?: T[] } | T[];
+  return Array.isArray(result) ? result : (result.rows ?? []);
 }
