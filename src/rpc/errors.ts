@@ -48,6 +48,7 @@ function describe(err: unknown): Record<string, unknown> {
     chain.push({ name: x.name, code: x.code, constraint: x.constraint_name, routine: x.routine });
     e = (e as { cause?: unknown }).cause;
   }
-  const stack = err instanceof Error && err.stack ? err.stack.split("\n").slice(1, 8).join("\n") : undefined;
+  // Frames only: a multi-line message (drizzle appends "params: …") would otherwise follow the first line.
+  const stack = err instanceof Error && err.stack ? err.stack.split("\n").filter((l) => l.startsWith("    at ")).slice(0, 7).join("\n") : undefined;
   return { chain, stack };
 }
