@@ -2,7 +2,7 @@
 // closed-loop load per scenario and concurrency, side by side with the
 // ceilings of this stack measured in the same run. Prints one table and
 // writes the same figures as JSON to bench/results/.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import { EnvelopeCipher } from "../src/crypto/envelope.js";
 import { derivePassphraseKey } from "../src/crypto/kek-sources.js";
 import { Keyring } from "../src/crypto/keyring.js";
 import { connectJsonUnary, grpcChannels, grpcUnary } from "./clients.js";
+import { cpuMeter } from "./cpu.js";
 import { type LoadResult, runLoad } from "./load.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -38,6 +39,8 @@ interface Row extends LoadResult {
 }
 
 async function main() {
+  // The server runs as `npm start` runs it: built, not through the TypeScript loader.
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
   const results: Row[] = [];
   const children: ChildProcess[] = [];
   const crypto = cryptoCosts();
@@ -85,7 +88,7 @@ async function main() {
       let ceiling: Row | undefined;
       for (const [scenario, call] of grpcScenarios) {
         if (!/ceiling/.test(scenario) && !ONLY.test(scenario)) continue;
-        const r = await runLoad(call, { concurrency, seconds: SECONDS });
+        const r = await load(call, concurrency, scenario.startsWith("peer") ? peer.child.pid! : server.child.pid!);
         const isCeiling = scenario.startsWith("ceiling") || scenario.startsWith("peer");
         const out = row(scenario, "gRPC h2", r, isCeiling ? undefined : ceiling);
         if (scenario.startsWith("ceiling")) ceiling = out;
@@ -94,16 +97,16 @@ async function main() {
       }
       // Connect JSON over HTTP/1.1 keep-alive: what browsers and scripts use.
       const health = connectJsonUnary(server.port, { parent: Health, name: "Check" }, TOKEN, concurrency);
-      const jsonCeiling = row("ceiling: Health/Check", "Connect JSON h1", await runLoad(() => health({}), { concurrency, seconds: SECONDS }), undefined);
+      const jsonCeiling = row("ceiling: Health/Check", "Connect JSON h1", await load(() => health({}), concurrency, server.child.pid!), undefined);
       results.push(jsonCeiling);
       progress(jsonCeiling);
       const get = connectJsonUnary(server.port, m.getSecret, TOKEN, concurrency);
-      const jsonGet = row("GetSecret", "Connect JSON h1", await runLoad((i) => get({ secretId: ids[i % ids.length] }), { concurrency, seconds: SECONDS }), jsonCeiling);
+      const jsonGet = row("GetSecret", "Connect JSON h1", await load((i) => get({ secretId: ids[i % ids.length] }), concurrency, server.child.pid!), jsonCeiling);
       results.push(jsonGet);
       progress(jsonGet);
       if (db) {
         const pg = (await import("postgres")).default(db.url, { max: Math.min(concurrency, 10) });
-        const r = await runLoad((i) => pg`select secret_id, secret_name from secrets where secret_id = ${ids[i % ids.length]!}`, { concurrency, seconds: SECONDS });
+        const r = await load((i) => pg`select secret_id, secret_name from secrets where secret_id = ${ids[i % ids.length]!}`, concurrency, server.child.pid!);
         await pg.end();
         const out = row("db ceiling: PK select (postgres.js)", "PostgreSQL", r, undefined);
         results.push(out);
@@ -120,7 +123,7 @@ async function main() {
       for (const [scenario, call] of scenarios(two.port, peer.port, ids, service)) {
         const one = results.find((r) => r.scenario === scenario && r.protocol === "gRPC h2" && r.concurrency === c);
         if (!one || !/^(ceiling|GetSecret|ResolveResource)/.test(scenario)) continue;
-        const r = await runLoad(call, { concurrency: c, seconds: SECONDS });
+        const r = await load(call, c, two.child.pid!);
         const out: Row = { scenario, protocol: "gRPC h2, 2 workers", concurrency: c, ...r, ceiling: `${scenario}, 1 worker`, ratio: r.rps / one.rps };
         results.push(out);
         progress(out);
@@ -168,6 +171,11 @@ function cryptoCosts() {
   return { sealUs: ((t1 - t0) * 1000) / n, openUs: ((t2 - t1) * 1000) / n };
 }
 
+/** Closed-loop load for SECONDS, with the CPU of the server (`pid` and its workers), this process and PostgreSQL counted. */
+function load(call: (i: number) => Promise<unknown>, concurrency: number, pid: number): Promise<LoadResult> {
+  return runLoad(call, { concurrency, seconds: SECONDS, meter: () => cpuMeter(pid) });
+}
+
 async function seed(port: number): Promise<{ ids: string[]; ms: number }> {
   const channels = grpcChannels(port, CHANNELS);
   const create = grpcUnary(channels, SecretsService.method.createAndBindSecret, TOKEN);
@@ -197,7 +205,7 @@ async function seed(port: number): Promise<{ ids: string[]; ms: number }> {
 interface Service {
   child: ChildProcess;
   port: number;
-  /** From spawning the process to its listening line (includes Node and the TypeScript loader). */
+  /** From spawning the process to its listening line (includes starting Node and loading the modules). */
   startMs: number;
   /** What the server itself measured: configuration read to listening. */
   inProcessMs: number;
@@ -207,7 +215,7 @@ async function startService(env: Record<string, string>): Promise<Service> {
   const started = performance.now();
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server under load.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...env, SECRETS_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...nodeArgs, "--enable-source-maps", "dist/bin/main.js"], { cwd: ROOT, env: { ...env, SECRETS_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] });
   let inProcessMs = NaN;
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
@@ -273,7 +281,8 @@ function progress(r: Row) {
 }
 
 function report(rows: Row[], extra: Record<string, unknown>) {
-  const header = ["scenario", "protocol", "c", "req/s", "p50 ms", "p99 ms", "errors", "vs ceiling"];
+  const header = ["scenario", "protocol", "c", "req/s", "p50 ms", "p99 ms", "errors", "vs ceiling", "CPU µs/call: server", "client", "postgres"];
+  const us = (n: number | undefined) => (n === undefined ? "—" : Math.round(n).toString());
   const lines = rows.map((r) => [
     r.scenario,
     r.protocol,
@@ -283,6 +292,9 @@ function report(rows: Row[], extra: Record<string, unknown>) {
     r.p99Ms.toFixed(2),
     String(r.errors),
     r.ceiling ? `${(r.ratio * 100).toFixed(0)} %` : "—",
+    us(r.cpuUsPerCall?.server),
+    us(r.cpuUsPerCall?.client),
+    us(r.cpuUsPerCall?.postgres),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (l: string[]) => l.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");

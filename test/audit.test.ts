@@ -95,6 +95,30 @@ describe("audit trail", () => {
     expect(ok.secrets[0]?.value).toBe(VALUE);
   });
 
+  it("a refused call with hostile identifiers is still recorded, and does not jam the events queued behind it", async () => {
+    const resolver = await t.token("service", "hostile-resolver"); // a fresh rate-limit bucket
+    const nul = "job\u0000nul";
+    const huge = "j".repeat(100_000);
+    const calls = [
+      client.getSecret({ secretId: "id\u0000with-nul" }, as(bob)),
+      client.resolveResourceSecrets({ resourceType: "SCORER_JOB", resourceId: nul }, as(resolver)),
+      client.resolveResourceSecrets({ resourceType: "SCORER_JOB", resourceId: huge }, as(resolver)),
+    ];
+    for (const outcome of await Promise.allSettled(calls)) expect(outcome.status).toBe("rejected");
+    await client.createSecret({ secretName: "after-hostile", secretValue: VALUE, fieldName: "K" }, as(bob));
+
+    const bobs = await events({ principal: "bob" });
+    const ids = bobs.filter((e) => e.action === "GetSecret" && e.outcome === "INVALID_ARGUMENT").map((e) => e.secretId);
+    expect(ids).toContain("id\ufffdwith-nul");
+    const resolves = await events({ principal: "hostile-resolver", action: "ResolveResourceSecrets" });
+    const resources = resolves.filter((e) => e.outcome === "INVALID_ARGUMENT").map((e) => e.resourceId);
+    expect(resources).toContain("job\ufffdnul");
+    const long = resources.find((r) => r.startsWith("jjj"));
+    expect(long?.length).toBeLessThanOrEqual(300);
+    expect(long?.endsWith("…")).toBe(true);
+    expect(bobs.some((e) => e.action === "CreateSecret" && e.outcome === "ok")).toBe(true);
+  });
+
   it("is readable by admins only, with filters and paging", async () => {
     expect(await client.listAuditEvents({}, as(alice)).catch((e: unknown) => ConnectError.from(e).code)).toBe(Code.PermissionDenied);
     const all = await events({ principal: "alice", action: "CreateSecret" });

@@ -122,15 +122,31 @@ export class AuditLog {
   }
 }
 
+/** Longest identifier kept in an event; the contract's own limits are all below it. */
+const MAX_TARGET_CHARS = 256;
+
+/**
+ * A refused call is recorded with the identifiers it named, which were not
+ * validated: they are made storable (PostgreSQL text takes neither NUL nor an
+ * unpaired surrogate, and one such event would fail every batch it is in) and
+ * bounded, so that a hostile request cannot jam or bloat the trail.
+ */
+function target(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const bounded = value.length > MAX_TARGET_CHARS ? `${value.slice(0, MAX_TARGET_CHARS)}…` : value;
+  // After the cut, which may split a surrogate pair.
+  return bounded.toWellFormed().replaceAll("\u0000", "\ufffd");
+}
+
 function record(caller: Caller, e: AuditEntry): AuditRecord {
   return {
     id: uuidv7(),
     at: new Date(),
     principal: caller.principal.subject,
     action: e.action,
-    secretId: e.secretId ?? null,
-    resourceType: e.resourceType ?? null,
-    resourceId: e.resourceId ?? null,
+    secretId: target(e.secretId),
+    resourceType: target(e.resourceType),
+    resourceId: target(e.resourceId),
     outcome: e.outcome,
     requestId: caller.requestId,
     peer: caller.peer,

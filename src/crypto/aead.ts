@@ -29,7 +29,10 @@ export function openBytes(key: Buffer, nonce: Buffer, sealed: Buffer, aad: Buffe
     const decipher = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+    const plaintext = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+    // GCM is a stream mode: final() only checks the tag and yields nothing more.
+    decipher.final();
+    return plaintext;
   } catch {
     throw new AuthenticationFailure();
   }
@@ -48,12 +51,16 @@ export function randomKey(): Buffer {
  * lists (e.g. name "a|b" vs names "a", "b") can produce the same bytes.
  */
 export function encodeAad(purpose: string, ...fields: Array<string | number>): Buffer {
-  const parts: Buffer[] = [];
-  for (const field of [purpose, ...fields]) {
-    const bytes = Buffer.from(String(field), "utf8");
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(bytes.length);
-    parts.push(len, bytes);
+  const texts = [purpose, ...fields].map(String);
+  let size = 0;
+  for (const t of texts) size += 4 + Buffer.byteLength(t, "utf8");
+  // Built in one allocation: this runs twice for every value a resolve opens.
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const t of texts) {
+    const n = out.write(t, at + 4, "utf8");
+    out.writeUInt32BE(n, at);
+    at += 4 + n;
   }
-  return Buffer.concat(parts);
+  return out;
 }

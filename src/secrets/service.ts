@@ -329,7 +329,11 @@ export class SecretsService {
         // Fail closed: a value is never handed out without its audit event.
         throw new ServiceError("UNAVAILABLE", "the audit log cannot be written, so no value is returned; retry shortly");
       }
-      return rows.map(({ payload, state: _state, ...r }) => ({ ...r, value: decodeSecretValue(payload) }));
+      return rows.map((r) => {
+        const value = decodeSecretValue(r.payload);
+        r.payload.fill(0);
+        return { fieldName: r.fieldName, secretId: r.secretId, secretName: r.secretName, value, provider: r.provider, model: r.model, authConfig: r.authConfig, version: r.version };
+      });
     } catch (err) {
       this.audit.enqueue(caller, { action: "ResolveResourceSecrets", ...audited, outcome: outcomeOf(err) });
       throw err;

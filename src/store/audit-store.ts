@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt } from "drizzle-orm";
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { AuditRecord } from "./records.js";
 import { auditEvents } from "./schema.js";
 import type { Executor } from "./secrets-store.js";
@@ -13,8 +13,19 @@ export interface AuditFilter {
 
 /** The audit_events table. */
 export class AuditStore {
+  /**
+   * Any number of events as one parameter: the statement text is the same for
+   * a batch of 1 or 1,000, so it is prepared once per connection, and the
+   * server renders no per-row SQL.
+   */
   async insert(ex: Executor, events: AuditRecord[]): Promise<void> {
-    if (events.length > 0) await ex.insert(auditEvents).values(events);
+    if (events.length === 0) return;
+    await ex.execute(sql`
+      insert into audit_events (event_id, at, principal, action, secret_id, resource_type, resource_id, outcome, request_id, peer)
+      select "id", "at", "principal", "action", "secretId", "resourceType", "resourceId", "outcome", "requestId", "peer"
+      from json_to_recordset(${JSON.stringify(events)}::json) as e(
+        "id" text, "at" timestamptz, "principal" text, "action" text, "secretId" text,
+        "resourceType" text, "resourceId" text, "outcome" text, "requestId" text, "peer" text)`);
   }
 
   /** Newest first; `before` is the last id of the previous page. */

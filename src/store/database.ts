@@ -33,6 +33,7 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
+// Two levels below the package root both here (src/store/) and in the built server (dist/bin/main.js), which inlines this module.
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
 
 // Any fixed 64-bit number: replicas starting together serialize their migration runs on it.

@@ -1,6 +1,7 @@
 import { type SQL, and, asc, count, eq, gt, lte, ne, or, sql } from "drizzle-orm";
 import type { EnvelopeCipher } from "../crypto/envelope.js";
 import type { Db } from "./database.js";
+import { preparedQuery } from "./prepared.js";
 import type { BindingRecord, IdempotencyRecord, ResolvedRecord, SecretRecord } from "./records.js";
 import { idempotencyKeys, secretBindings, secretVersions, secrets } from "./schema.js";
 
@@ -89,6 +90,48 @@ const secretColumns = {
   lastUpdatedAt: secrets.lastUpdatedAt,
 };
 
+const secretById = preparedQuery<{ id: string }, SecretRecord[]>("secret_by_id", (ex) =>
+  ex.select(secretColumns).from(secrets).where(eq(secrets.id, sql.placeholder("id"))),
+);
+const secretByIdForUpdate = preparedQuery<{ id: string }, SecretRecord[]>("secret_by_id_for_update", (ex) =>
+  ex.select(secretColumns).from(secrets).where(eq(secrets.id, sql.placeholder("id"))).for("update"),
+);
+
+type SealedRow = Omit<ResolvedRecord, "payload"> & { kekVersion: number; nonce: Buffer; ciphertext: Buffer; wrappedDek: Buffer };
+
+/** Every binding of a resource (or the one for a field) with its secret's current value version, sealed. */
+const boundValues = (withField: boolean) =>
+  preparedQuery<{ resourceType: string; resourceId: string; fieldName?: string }, SealedRow[]>(withField ? "bound_value" : "bound_values", (ex) =>
+    ex
+      .select({
+        fieldName: secretBindings.fieldName,
+        secretId: secrets.id,
+        secretName: secrets.name,
+        state: secrets.state,
+        provider: secrets.provider,
+        model: secrets.model,
+        authConfig: secrets.authConfig,
+        version: secretVersions.version,
+        kekVersion: secretVersions.kekVersion,
+        nonce: secretVersions.nonce,
+        ciphertext: secretVersions.ciphertext,
+        wrappedDek: secretVersions.wrappedDek,
+      })
+      .from(secretBindings)
+      .innerJoin(secrets, eq(secrets.id, secretBindings.secretId))
+      .innerJoin(secretVersions, and(eq(secretVersions.secretId, secrets.id), eq(secretVersions.version, secrets.currentVersion)))
+      .where(
+        and(
+          eq(secretBindings.resourceType, sql.placeholder("resourceType")),
+          eq(secretBindings.resourceId, sql.placeholder("resourceId")),
+          withField ? eq(secretBindings.fieldName, sql.placeholder("fieldName")) : undefined,
+        ),
+      )
+      .orderBy(asc(secretBindings.fieldName)),
+  );
+const boundValuesOfResource = boundValues(false);
+const boundValueOfField = boundValues(true);
+
 function visible(viewer: string | undefined): SQL | undefined {
   return viewer === undefined ? undefined : or(eq(secrets.isShared, true), eq(secrets.createdBy, viewer));
 }
@@ -124,9 +167,8 @@ export class SecretsStore {
   }
 
   async getSecret(ex: Executor, id: string, opts: { lock?: boolean } = {}): Promise<SecretRecord | undefined> {
-    const q = ex.select(secretColumns).from(secrets).where(eq(secrets.id, id));
-    const rows = opts.lock ? await q.for("update") : await q;
-    return rows[0] as SecretRecord | undefined;
+    const rows = await (opts.lock ? secretByIdForUpdate : secretById)(ex, { id });
+    return rows[0];
   }
 
   async findSecretByName(ex: Executor, name: string, scope: { isShared: true } | { isShared: false; owner: string }): Promise<SecretRecord | undefined> {
@@ -261,38 +303,21 @@ export class SecretsStore {
    * being decrypted so that the caller can refuse them.
    */
   async resolveResource(ex: Executor, resourceType: string, resourceId: string, fieldName?: string): Promise<ResolvedRecord[]> {
-    const rows = await ex
-      .select({
-        fieldName: secretBindings.fieldName,
-        secretId: secrets.id,
-        secretName: secrets.name,
-        state: secrets.state,
-        provider: secrets.provider,
-        model: secrets.model,
-        authConfig: secrets.authConfig,
-        version: secretVersions.version,
-        kekVersion: secretVersions.kekVersion,
-        nonce: secretVersions.nonce,
-        ciphertext: secretVersions.ciphertext,
-        wrappedDek: secretVersions.wrappedDek,
-      })
-      .from(secretBindings)
-      .innerJoin(secrets, eq(secrets.id, secretBindings.secretId))
-      .innerJoin(secretVersions, and(eq(secretVersions.secretId, secrets.id), eq(secretVersions.version, secrets.currentVersion)))
-      .where(
-        and(
-          eq(secretBindings.resourceType, resourceType),
-          eq(secretBindings.resourceId, resourceId),
-          fieldName === undefined ? undefined : eq(secretBindings.fieldName, fieldName),
-        ),
-      )
-      .orderBy(asc(secretBindings.fieldName));
-    return rows.map(({ kekVersion, nonce, ciphertext, wrappedDek, ...meta }) => ({
-      ...meta,
-      payload:
-        meta.state === "ACTIVE"
-          ? this.cipher.open({ secretId: meta.secretId, secretName: meta.secretName, version: meta.version }, { kekVersion, nonce, ciphertext, wrappedDek })
-          : Buffer.alloc(0),
+    const rows =
+      fieldName === undefined
+        ? await boundValuesOfResource(ex, { resourceType, resourceId })
+        : await boundValueOfField(ex, { resourceType, resourceId, fieldName });
+    // A row is both the value's address and its sealed form.
+    return rows.map((r) => ({
+      fieldName: r.fieldName,
+      secretId: r.secretId,
+      secretName: r.secretName,
+      state: r.state,
+      provider: r.provider,
+      model: r.model,
+      authConfig: r.authConfig,
+      version: r.version,
+      payload: r.state === "ACTIVE" ? this.cipher.open(r, r) : Buffer.alloc(0),
     }));
   }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -9,10 +10,12 @@ declare module "vitest" {
 }
 
 /**
- * Picks the PostgreSQL for the suite, in order: TEST_DATABASE_URL;
+ * Builds the server, and picks the PostgreSQL for the suite, in order: TEST_DATABASE_URL;
  * testcontainers when a container runtime answers; else none (PGlite only).
  */
 export default async function setup(project: TestProject) {
+  // Tests that run the service as a process run what `npm start` runs: the built server.
+  execFileSync("npm", ["run", "build", "--silent"], { stdio: "inherit" });
   let url = process.env.TEST_DATABASE_URL ?? "";
   let source = url ? "TEST_DATABASE_URL" : "none";
   let stop: (() => Promise<unknown>) | undefined;

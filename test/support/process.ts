@@ -12,9 +12,9 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `src/main.ts` as its own process, as `npm start` does. */
+/** Runs the built server (`npm run build`, done by the global setup) as its own process, as `npm start` does. */
 export function spawnService(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--enable-source-maps", "dist/bin/main.js"], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", SECRETS_ADDR: "127.0.0.1:0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
