@@ -6,7 +6,9 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.js";
-import { SecretsService } from "../gen/secrets/v1/service_pb.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { sql } from "drizzle-orm";
+import { SecretsService, UpdateSecretRequestSchema } from "../gen/secrets/v1/service_pb.js";
 import { createTestDatabase } from "./support/database.js";
 import { type TestServer, startTestServer } from "./support/server.js";
 
@@ -169,6 +171,40 @@ describe("fuzz (seeded, reproducible)", () => {
       expect(res.error ?? "").toBe("");
       expect(res.grpcStatus === undefined ? res.status : Number(res.grpcStatus)).not.toBe(13);
     }
+    await healthy();
+  });
+});
+
+describe("deadlines", () => {
+  it("a gRPC call still waiting at its grpc-timeout is answered DEADLINE_EXCEEDED then, not when the database lets go", async () => {
+    const { secret } = await client.createSecret({ secretName: "held", secretValue: "sk-held-0000000000000", fieldName: "K" }, { headers: auth });
+    const message = toBinary(UpdateSecretRequestSchema, create(UpdateSecretRequestSchema, { secretId: secret!.secretId, provider: "held" }));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    // Holds the secret's row lock (on PGlite, the only connection) until released.
+    const holder = t.server.services.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from secrets where secret_id = ${secret!.secretId} for update`);
+      locked();
+      await held;
+    });
+    await isLocked;
+    try {
+      const started = performance.now();
+      const res = await h2("/secrets.v1.SecretsService/UpdateSecret", { "content-type": "application/grpc", "grpc-timeout": "300m", ...auth }, frame(message));
+      const ms = performance.now() - started;
+      expect(res.error ?? "").toBe("");
+      expect(Number(res.grpcStatus)).toBe(Code.DeadlineExceeded);
+      expect(ms).toBeGreaterThanOrEqual(290);
+      expect(ms).toBeLessThan(3_000); // the lock is held for as long as the test likes; the answer did not wait for it
+    } finally {
+      release();
+      await holder;
+    }
+    // A malformed deadline is the caller's error.
+    const bad = await h2("/secrets.v1.SecretsService/GetSecret", { "content-type": "application/grpc", "grpc-timeout": "1000000000S", ...auth }, frame(new Uint8Array()));
+    expect(Number(bad.grpcStatus)).toBe(Code.InvalidArgument);
     await healthy();
   });
 });

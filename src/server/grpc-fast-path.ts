@@ -13,9 +13,37 @@ export interface GrpcFastPathOptions {
   readMaxBytes: number;
 }
 
-// Handlers never see a cancelled call on this path: unary calls here are short and run to completion.
+// A call without a grpc-timeout shares this signal: unary calls here are short and run to completion.
 const NEVER_ABORTED = new AbortController().signal;
 const GRPC_CONTENT_TYPE = /^application\/grpc(\+proto)?$/;
+// gRPC over HTTP/2: at most 8 digits and a unit (Hours, Minutes, Seconds, milli, micro, nano).
+const GRPC_TIMEOUT = /^(\d{1,8})([HMSmun])$/;
+const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 0.001, n: 0.000_001 };
+/** What a call's handler context reports as its remaining time, by the call's signal. */
+const deadlines = new WeakMap<AbortSignal, { remaining(): number }>();
+
+/**
+ * The call's deadline from its grpc-timeout header: when it passes, the call
+ * is answered DEADLINE_EXCEEDED and its signal aborts, so that the client is
+ * not kept waiting on a database that hangs. Undefined without the header;
+ * a ConnectError when the header is malformed.
+ */
+function deadlineOf(header: string | undefined, res: Http2ServerResponse): { signal: AbortSignal; clear(): void } | ConnectError | undefined {
+  if (header === undefined) return undefined;
+  const m = GRPC_TIMEOUT.exec(header);
+  if (!m) return new ConnectError("grpc-timeout must be 1 to 8 digits and a unit (H, M, S, m, u, n)", Code.InvalidArgument);
+  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+  const controller = new AbortController();
+  const end = performance.now() + ms;
+  deadlines.set(controller.signal, { remaining: () => Math.max(0, end - performance.now()) });
+  const expire = () => {
+    fail(res, new ConnectError("the call's deadline passed before it finished", Code.DeadlineExceeded));
+    controller.abort(new ConnectError("deadline exceeded", Code.DeadlineExceeded));
+  };
+  // Beyond setTimeout's range (about 24.8 days) a deadline cannot pass during a unary call.
+  const timer = ms < 2 ** 31 - 1 ? setTimeout(expire, ms) : undefined;
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
 
 /**
  * Unary gRPC calls served straight off Node's HTTP/2 stream: parse the
@@ -37,8 +65,8 @@ export function createGrpcFastPath(options: GrpcFastPathOptions) {
         const context: HandlerContext = {
           method,
           service,
-          signal: NEVER_ABORTED,
-          timeoutMs: () => undefined,
+          signal: req.signal,
+          timeoutMs: () => deadlines.get(req.signal)?.remaining(),
           requestMethod: "POST",
           requestHeader: req.header,
           responseHeader: new Headers(),
@@ -64,6 +92,12 @@ export function createGrpcFastPath(options: GrpcFastPathOptions) {
     const entry = calls.get(req.url);
     const contentType = req.headers["content-type"];
     if (!entry || !contentType || !GRPC_CONTENT_TYPE.test(contentType) || req.headers["grpc-encoding"]) return false;
+    const deadline = deadlineOf(req.headers["grpc-timeout"] as string | undefined, res);
+    if (deadline instanceof ConnectError) {
+      fail(res, deadline);
+      return true;
+    }
+    res.once("close", () => deadline?.clear());
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -92,7 +126,7 @@ export function createGrpcFastPath(options: GrpcFastPathOptions) {
           method: entry.method,
           requestMethod: "POST",
           url: req.url,
-          signal: NEVER_ABORTED,
+          signal: deadline?.signal ?? NEVER_ABORTED,
           header,
           contextValues: options.contextValues(req),
           message,
@@ -117,7 +151,8 @@ function unframe(body: Buffer): Uint8Array {
 }
 
 function reply(res: Http2ServerResponse, payload: Uint8Array, header: Headers, trailer: Headers): void {
-  if (res.closed || res.destroyed) return;
+  // Already answered: the deadline passed first, or the client went away.
+  if (res.closed || res.destroyed || res.headersSent) return;
   const frame = Buffer.allocUnsafe(5 + payload.length);
   frame[0] = 0;
   frame.writeUInt32BE(payload.length, 1);
