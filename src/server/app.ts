@@ -13,6 +13,7 @@ import { healthHandlers } from "../rpc/health-handlers.js";
 import { ReflectionIndex, reflectionV1Handlers, reflectionV1alphaHandlers } from "../rpc/reflection-handlers.js";
 import { authInterceptor, errorInterceptor, loggingInterceptor } from "../rpc/interceptors.js";
 import { secretsHandlers } from "../rpc/secrets-handlers.js";
+import { useNodeTextEncoding } from "../rpc/text-encoding.js";
 import { refreshKeyring } from "../secrets/keyring-loader.js";
 import { type Services, openServices } from "../services.js";
 import { HealthMonitor } from "./health-monitor.js";
@@ -38,6 +39,7 @@ export interface RunningServer {
 /** Opens the database and keyring, wires the services and listens on the configured port. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const started = performance.now();
+  useNodeTextEncoding();
   const services = await openServices({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
