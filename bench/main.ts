@@ -31,6 +31,7 @@ const CHANNELS = 4;
 const ONLY = new RegExp(process.env.BENCH_ONLY ?? ".");
 
 interface Row extends LoadResult {
+  database: string;
   scenario: string;
   protocol: string;
   concurrency: number;
@@ -41,14 +42,41 @@ interface Row extends LoadResult {
 async function main() {
   // The server runs as `npm start` runs it: built, not through the TypeScript loader.
   execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
-  const results: Row[] = [];
-  const children: ChildProcess[] = [];
   const crypto = cryptoCosts();
   const kekDerivationMs = await timed(() => derivePassphraseKey("bench passphrase, long enough", 1, randomBytes(16)));
   log(`crypto: seal ${crypto.sealUs.toFixed(1)} µs, open ${crypto.openUs.toFixed(1)} µs per value; KEK derivation ${kekDerivationMs.toFixed(0)} ms once`);
+  const peer = await startPeer();
+  const rows: Row[] = [];
+  const databases: DatabaseRun[] = [];
+  try {
+    // The embedded default always; PostgreSQL too when BENCH_DATABASE_URL names one.
+    const kinds: Array<"pglite" | "postgres"> = process.env.BENCH_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+    for (const kind of kinds) {
+      const run = await benchOn(kind, peer);
+      rows.push(...run.rows);
+      databases.push(run.summary);
+    }
+  } finally {
+    peer.child.kill();
+  }
+  report(rows, { crypto, kekDerivationMs, databases, seconds: SECONDS });
+}
 
+interface DatabaseRun {
+  database: string;
+  firstStartMs: number;
+  startupMs: number;
+  startupInProcessMs: number;
+  peakRssMb: number;
+}
+
+/** Seeds a fresh database of the kind, restarts the server on it, and drives every scenario at every concurrency. */
+async function benchOn(kind: "pglite" | "postgres", peer: { child: ChildProcess; port: number }): Promise<{ rows: Row[]; summary: DatabaseRun }> {
+  const results: Row[] = [];
+  const children: ChildProcess[] = [];
   const dataDir = await mkdtemp(join(tmpdir(), "secrets-bench-"));
-  const db = await benchDatabase();
+  const db = kind === "postgres" ? await benchDatabase(process.env.BENCH_DATABASE_URL!) : undefined;
+  const database = db ? "PostgreSQL" : "PGlite";
   const env = {
     PATH: process.env.PATH ?? "",
     SECRETS_ADDR: "127.0.0.1:0",
@@ -64,7 +92,7 @@ async function main() {
     let server = await startService(env);
     children.push(server.child);
     const firstStartMs = server.startMs;
-    log(`first start (${db ? "PostgreSQL" : "PGlite"}, new data): ${firstStartMs} ms; seeding ${SECRETS} secrets on ${RESOURCES} resources…`);
+    log(`${database}: first start (new data): ${firstStartMs} ms; seeding ${SECRETS} secrets on ${RESOURCES} resources…`);
     const seeded = await seed(server.port);
     log(`seeded in ${(seeded.ms / 1000).toFixed(1)} s (${Math.round(SECRETS / (seeded.ms / 1000))} creates/s, concurrency 32)`);
     await stopService(server);
@@ -74,8 +102,6 @@ async function main() {
     const startupInProcessMs = server.inProcessMs;
     log(`start-up on the existing data: ${startupMs} ms from spawn, ${startupInProcessMs} ms in the server (database, migrations, keyring, listen)`);
 
-    const peer = await startPeer();
-    children.push(peer.child);
     // ResolveResourceSecrets is called with the admin token: admins may resolve, and minting a service token would need the database the server holds.
     const service = TOKEN;
     const ids = seeded.ids;
@@ -83,7 +109,7 @@ async function main() {
     const grpcScenarios = scenarios(server.port, peer.port, ids, service);
     for (const concurrency of CONCURRENCY) {
       const row = (scenario: string, protocol: string, r: LoadResult, ceiling: Row | undefined): Row => ({
-        scenario, protocol, concurrency, ...r, ceiling: ceiling?.scenario ?? "", ratio: ceiling ? r.rps / ceiling.rps : 1,
+        database, scenario, protocol, concurrency, ...r, ceiling: ceiling?.scenario ?? "", ratio: ceiling ? r.rps / ceiling.rps : 1,
       });
       let ceiling: Row | undefined;
       for (const [scenario, call] of grpcScenarios) {
@@ -124,14 +150,13 @@ async function main() {
         const one = results.find((r) => r.scenario === scenario && r.protocol === "gRPC h2" && r.concurrency === c);
         if (!one || !/^(ceiling|GetSecret|ResolveResource)/.test(scenario)) continue;
         const r = await load(call, c, two.child.pid!);
-        const out: Row = { scenario, protocol: "gRPC h2, 2 workers", concurrency: c, ...r, ceiling: `${scenario}, 1 worker`, ratio: r.rps / one.rps };
+        const out: Row = { database, scenario, protocol: "gRPC h2, 2 workers", concurrency: c, ...r, ceiling: `${scenario}, 1 worker`, ratio: r.rps / one.rps };
         results.push(out);
         progress(out);
       }
       await stopService(two);
     }
-    peer.child.kill();
-    report(results, { crypto, kekDerivationMs, firstStartMs, startupMs, startupInProcessMs, peakRssMb, database: db ? "postgres" : "pglite", seconds: SECONDS });
+    return { rows: results, summary: { database, firstStartMs, startupMs, startupInProcessMs, peakRssMb } };
   } finally {
     // Whatever happened, no server is left running.
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
@@ -244,9 +269,7 @@ async function startPeer(): Promise<{ child: ChildProcess; port: number }> {
   return { child, port };
 }
 
-async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
-  const admin = process.env.BENCH_DATABASE_URL;
-  if (!admin) return undefined;
+async function benchDatabase(admin: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const postgres = (await import("postgres")).default;
   const name = `secrets_bench_${randomBytes(4).toString("hex")}`;
   const sql = postgres(admin, { max: 1, onnotice: () => {} });
@@ -277,13 +300,14 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 function progress(r: Row) {
-  log(`  c=${String(r.concurrency).padEnd(3)} ${r.protocol.padEnd(16)} ${r.scenario.padEnd(36)} ${Math.round(r.rps).toString().padStart(6)} req/s`);
+  log(`  ${r.database.padEnd(10)} c=${String(r.concurrency).padEnd(3)} ${r.protocol.padEnd(16)} ${r.scenario.padEnd(36)} ${Math.round(r.rps).toString().padStart(6)} req/s`);
 }
 
 function report(rows: Row[], extra: Record<string, unknown>) {
-  const header = ["scenario", "protocol", "c", "req/s", "p50 ms", "p99 ms", "errors", "vs ceiling", "CPU µs/call: server", "client", "postgres"];
+  const header = ["database", "scenario", "protocol", "c", "req/s", "p50 ms", "p99 ms", "errors", "vs ceiling", "CPU µs/call: server", "client", "postgres"];
   const us = (n: number | undefined) => (n === undefined ? "—" : Math.round(n).toString());
   const lines = rows.map((r) => [
+    r.database,
     r.scenario,
     r.protocol,
     String(r.concurrency),
@@ -297,7 +321,7 @@ function report(rows: Row[], extra: Record<string, unknown>) {
     us(r.cpuUsPerCall?.postgres),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (l: string[]) => l.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
+  const fmt = (l: string[]) => l.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
   const crypto = extra.crypto as { sealUs: number; openUs: number };
   process.stdout.write(
     [
@@ -307,7 +331,10 @@ function report(rows: Row[], extra: Record<string, unknown>) {
       ...lines.map(fmt),
       "",
       `crypto per value: seal ${crypto.sealUs.toFixed(1)} µs, open ${crypto.openUs.toFixed(1)} µs; KEK derivation (PBKDF2 600k, once per process) ${(extra.kekDerivationMs as number).toFixed(0)} ms`,
-      `start-up: ${extra.firstStartMs} ms on new data; on existing data ${extra.startupMs} ms from spawn (${extra.startupInProcessMs} ms inside the server); server peak RSS ${extra.peakRssMb} MiB; database ${extra.database}; ${extra.seconds} s per cell`,
+      ...(extra.databases as DatabaseRun[]).map(
+        (d) => `${d.database}: start-up ${d.firstStartMs} ms on new data; on existing data ${d.startupMs} ms from spawn (${d.startupInProcessMs} ms inside the server); server peak RSS ${d.peakRssMb} MiB`,
+      ),
+      `${extra.seconds} s per cell`,
       "",
     ].join("\n"),
   );
