@@ -1,5 +1,5 @@
 import { type SQL, and, asc, count, eq, gt, lte, ne, or, sql } from "drizzle-orm";
-import type { EnvelopeCipher } from "../crypto/envelope.js";
+import type { EnvelopeCipher, SealedValue } from "../crypto/envelope.js";
 import type { Db } from "./database.js";
 import { preparedQuery } from "./prepared.js";
 import type { BindingRecord, IdempotencyRecord, ResolvedRecord, SecretRecord } from "./records.js";
@@ -97,7 +97,7 @@ const secretByIdForUpdate = preparedQuery<{ id: string }, SecretRecord[]>("secre
   ex.select(secretColumns).from(secrets).where(eq(secrets.id, sql.placeholder("id"))).for("update"),
 );
 
-type SealedRow = Omit<ResolvedRecord, "payload"> & { kekVersion: number; nonce: Buffer; ciphertext: Buffer; wrappedDek: Buffer };
+type SealedRow = Omit<ResolvedRecord, "payload"> & SealedValue;
 
 /** Every binding of a resource (or the one for a field) with its secret's current value version, sealed. */
 const boundValues = (withField: boolean) =>
