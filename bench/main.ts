@@ -342,7 +342,7 @@ function report(rows: Row[], extra: Record<string, unknown>) {
 }
 
 async function saveJson(data: unknown) {
-  const dir = join(ROOT, "bench", "results");
+  const dir = process.env.BENCH_RESULTS_DIR ?? join(ROOT, "bench", "results");
   await mkdir(dir, { recursive: true });
   const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
   await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);

@@ -15,6 +15,8 @@ export interface Config {
   versionRetention: number;
   /** How long in-flight calls may take to finish on SIGTERM before connections are cut. */
   shutdownGraceMs: number;
+  /** HTTP/1.1: how long a client may take to send a request's headers before it is answered 408 and cut (slow clients). */
+  headersTimeoutMs: number;
   dbPoolSize: number;
   /** Admin token to register on first start instead of generating one. */
   bootstrapToken: string | undefined;
@@ -59,6 +61,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf("SECRETS_LOG_LEVEL", env.SECRETS_LOG_LEVEL ?? "info", ["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
     versionRetention: int(env, "SECRETS_VERSION_RETENTION", 10, 1, 1000),
     shutdownGraceMs: int(env, "SECRETS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+    headersTimeoutMs: int(env, "SECRETS_HEADERS_TIMEOUT_MS", 15_000, 1_000, 600_000),
     dbPoolSize: int(env, "SECRETS_DB_POOL_SIZE", 10, 1, 200),
     bootstrapToken: env.SECRETS_BOOTSTRAP_TOKEN || undefined,
     tokenCacheTtlMs: int(env, "SECRETS_TOKEN_CACHE_TTL_MS", 5_000, 0, 60_000),

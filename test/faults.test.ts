@@ -20,7 +20,7 @@ let client: ReturnType<typeof createClient<typeof SecretsService>>;
 const SEED = 20261122;
 
 beforeAll(async () => {
-  t = await startTestServer({ env: { SECRETS_RESOLVE_BURST: "1000000" } });
+  t = await startTestServer({ env: { SECRETS_RESOLVE_BURST: "1000000", SECRETS_HEADERS_TIMEOUT_MS: "2000" } });
   auth = { authorization: `Bearer ${t.adminToken}` };
   client = createClient(SecretsService, createGrpcTransport({ baseUrl: t.baseUrl }));
 });
@@ -223,6 +223,25 @@ describe("floods", () => {
     const { secret } = await client.createSecret({ secretName: "amid-the-flood", secretValue: "sk-amid-the-flood-000", fieldName: "K" }, { headers: auth, timeoutMs: 5_000 });
     expect(secret?.secretName).toBe("amid-the-flood");
     for (const s of sockets) s.destroy();
+  });
+
+  it("a client trickling its HTTP/1.1 headers is answered 408 and cut at the headers timeout", async () => {
+    const s = net.connect(t.port, "127.0.0.1");
+    s.on("error", () => {});
+    let answer = "";
+    s.on("data", (c) => (answer += c));
+    const closed = new Promise<void>((resolve) => s.once("close", () => resolve()));
+    const started = performance.now();
+    s.write("POST /api/2.0/mlflow/secrets/create HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    // One byte every 200 ms: never idle long enough for a socket timeout, never done.
+    const trickle = setInterval(() => s.writable && s.write("a"), 200);
+    await closed;
+    clearInterval(trickle);
+    const ms = performance.now() - started;
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(ms).toBeGreaterThanOrEqual(1_900);
+    expect(ms).toBeLessThan(6_000);
+    await healthy();
   });
 
   it("more concurrent HTTP/2 streams than allowed: the excess is refused, the rest served", async () => {

@@ -1,3 +1,5 @@
+import http from "node:http";
+import http2 from "node:http2";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
@@ -57,6 +59,31 @@ describe("the embedded default, run as a process", () => {
     expect(await again.exited).toBe(0);
     expect(again.stdout()).toContain('"msg":"stopped"');
   }, 90_000);
+
+  it("SIGTERM does not wait out the grace period for idle keep-alive clients, HTTP/1.1 or HTTP/2", async () => {
+    const svc = spawnService({ SECRETS_DATA_DIR: db.dataDir, SECRETS_SHUTDOWN_GRACE_MS: "30000" });
+    const port = await svc.listening;
+    // An HTTP/1.1 keep-alive connection and an HTTP/2 one, each idle after a call.
+    const agent = new http.Agent({ keepAlive: true });
+    const status = await new Promise<number>((resolve, reject) =>
+      http
+        .request({ host: "127.0.0.1", port, method: "POST", path: "/grpc.health.v1.Health/Check", headers: { "content-type": "application/json" }, agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        })
+        .on("error", reject)
+        .end("{}"),
+    );
+    expect(status).toBe(200);
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    await new Promise((resolve) => session.once("connect", resolve));
+    const started = performance.now();
+    svc.child.kill("SIGTERM");
+    expect(await svc.exited).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    agent.destroy();
+    session.destroy();
+  }, 60_000);
 
   it("warns when it listens beyond loopback without TLS", async () => {
     const svc = spawnService({ SECRETS_DATA_DIR: db.dataDir, SECRETS_ADDR: "0.0.0.0:0" });

@@ -1,3 +1,5 @@
+import https from "node:https";
+import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -62,6 +64,43 @@ describe("TLS with client certificates on the one port", () => {
     expect((await h1.getSecret({ secretName: "over-mtls" }, { headers })).secret?.secretName).toBe("over-mtls");
     expect((await h2.getSecret({ secretName: "over-mtls" }, { headers })).secret?.secretName).toBe("over-mtls");
   });
+
+  it("a slow HTTP/1.1 client over TLS is cut at the headers timeout, and idle keep-alive clients do not hold up shutdown", async () => {
+    const own = await startTestServer({
+      env: { SECRETS_TLS_CERT: pki.serverCertPath, SECRETS_TLS_KEY: pki.serverKeyPath, SECRETS_HEADERS_TIMEOUT_MS: "2000", SECRETS_SHUTDOWN_GRACE_MS: "30000" },
+    });
+    try {
+      const tlsOptions = { host: "127.0.0.1", port: own.port, ca: pki.caCert, servername: "localhost", ALPNProtocols: ["http/1.1"] };
+      const slow = tls.connect(tlsOptions);
+      slow.on("error", () => {});
+      await new Promise((resolve) => slow.once("secureConnect", resolve));
+      const started = performance.now();
+      slow.write("POST /api/2.0/mlflow/secrets/create HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+      const trickle = setInterval(() => slow.writable && slow.write("a"), 200);
+      await new Promise((resolve) => slow.once("close", resolve));
+      clearInterval(trickle);
+      expect(performance.now() - started).toBeLessThan(6_000);
+
+      // Leaves an idle HTTP/1.1 keep-alive connection behind.
+      const agent = new https.Agent({ keepAlive: true, ca: pki.caCert, servername: "localhost" });
+      const status = await new Promise<number>((resolve, reject) =>
+        https
+          .request({ host: "127.0.0.1", port: own.port, method: "POST", path: "/grpc.health.v1.Health/Check", headers: { "content-type": "application/json" }, agent }, (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          })
+          .on("error", reject)
+          .end("{}"),
+      );
+      expect(status).toBe(200);
+      const stopping = performance.now();
+      await own.server.close();
+      expect(performance.now() - stopping).toBeLessThan(5_000);
+      agent.destroy();
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
 
   it("does not speak cleartext on a TLS port", async () => {
     const plain = createClient(SecretsService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${t.port}` }));

@@ -82,7 +82,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       log,
       contextValues,
     });
-    const listener: Listener = await listen({ handler, host: config.host, port: config.port, log, tls: config.tls });
+    const listener: Listener = await listen({ handler, host: config.host, port: config.port, log, tls: config.tls, headersTimeoutMs: config.headersTimeoutMs });
     log.info(
       { address: listener.address, database: database.kind, kekVersion: keyring.active().version, startupMs: Math.round(performance.now() - started) },
       "secrets service listening",

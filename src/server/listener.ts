@@ -12,6 +12,8 @@ export interface ListenerOptions {
   log: Logger;
   /** Default 10 s: how long a connection may stay silent before its first bytes. */
   firstByteTimeoutMs?: number;
+  /** Default 15 s: how long an HTTP/1.1 client may take to send a request's headers. */
+  headersTimeoutMs?: number;
   /** TLS on the same port, HTTP/2 and HTTP/1.1 chosen by ALPN; with clientCa, client certificates are required. */
   tls?: { cert: Buffer; key: Buffer; clientCa: Buffer | undefined };
 }
@@ -43,15 +45,7 @@ const H2_SETTINGS = { maxConcurrentStreams: 256, maxHeaderListSize: MAX_HEADER_B
 
 async function listenCleartext(options: ListenerOptions): Promise<Listener> {
   const { handler, log } = options;
-  const h1 = http.createServer(
-    {
-      maxHeaderSize: MAX_HEADER_BYTES,
-      keepAliveTimeout: 65_000,
-      headersTimeout: 15_000,
-      requestTimeout: 60_000,
-    },
-    handler,
-  );
+  const h1 = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 65_000, ...http1Timeouts(options.headersTimeoutMs) }, handler);
   const h2 = http2.createServer(
     {
       maxSessionMemory: 16,
@@ -64,7 +58,9 @@ async function listenCleartext(options: ListenerOptions): Promise<Listener> {
   // A listener here replaces Node's default answer, so it must answer and close the socket itself.
   h1.on("clientError", (err: NodeJS.ErrnoException, socket: net.Socket) => {
     log.debug({ err: err.code }, "bad HTTP/1.1 request");
-    if (!socket.writable || (err as { bytesParsed?: number }).bytesParsed === undefined) {
+    // A parse error carries bytesParsed, a request timeout does not; anything else (e.g. a reset) gets no answer.
+    const answerable = (err as { bytesParsed?: number }).bytesParsed !== undefined || err.code === "ERR_HTTP_REQUEST_TIMEOUT";
+    if (!socket.writable || !answerable) {
       socket.destroy();
       return;
     }
@@ -77,12 +73,19 @@ async function listenCleartext(options: ListenerOptions): Promise<Listener> {
     socket.on("error", () => socket.destroy());
     routeByPreface(socket, options.firstByteTimeoutMs ?? 10_000, (isH2) => (isH2 ? h2 : h1).emit("connection", socket));
   });
-  return gracefulListener(tcp, await bind(tcp, options), sessions, sockets, () => {
-    h1.closeIdleConnections();
+  const bound = await bind(tcp, options);
+  // The HTTP/1.1 server is handed sockets and never listens itself, but Node starts tracking
+  // its connections (header and request timeouts, closeIdleConnections) on "listening".
+  h1.emit("listening");
+  return gracefulListener(tcp, bound, sessions, sockets, () => {
     // An HTTP/1.1 response in flight finishes; its socket closes when idle.
     h1.on("request", (_req, res: http.ServerResponse) => res.setHeader("connection", "close"));
-    const idle = setInterval(() => h1.closeIdleConnections(), 100);
-    return () => clearInterval(idle);
+    const stop = closeIdleHttp1(h1);
+    return () => {
+      stop();
+      // Stops the connection tracking; the server was never listening, so the callback's error is expected.
+      h1.close(() => {});
+    };
   });
 }
 
@@ -104,6 +107,9 @@ async function listenTls(options: ListenerOptions, tls: NonNullable<ListenerOpti
     },
     options.handler,
   );
+  // With allowHTTP1, Node serves HTTP/1.1 through this server with http.Server's timeouts and connection tracking.
+  const h1 = server as unknown as Pick<http.Server, "headersTimeout" | "requestTimeout" | "closeIdleConnections"> & { connectionsCheckingInterval: number };
+  Object.assign(h1, http1Timeouts(options.headersTimeoutMs));
   const sessions = trackSessions(server);
   const sockets = new Set<net.Socket>();
   server.on("secureConnection", (socket: net.Socket) => track(sockets, socket));
@@ -112,8 +118,29 @@ async function listenTls(options: ListenerOptions, tls: NonNullable<ListenerOpti
     server.on("request", (req, res) => {
       if (req.httpVersion !== "2.0") res.setHeader("connection", "close");
     });
-    return () => {};
+    return closeIdleHttp1(h1);
   });
+}
+
+/**
+ * HTTP/1.1 limits: a client gets headersTimeout to send its headers (slow
+ * clients are answered 408 and cut), and they are checked every second
+ * rather than Node's default 30 s, which would let a slow client stay twice
+ * as long.
+ */
+function http1Timeouts(headersTimeoutMs = 15_000) {
+  return {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: Math.max(60_000, headersTimeoutMs),
+    connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+  };
+}
+
+/** While draining: idle HTTP/1.1 keep-alive sockets are closed now and as they become idle. */
+function closeIdleHttp1(h1: Pick<http.Server, "closeIdleConnections">): () => void {
+  h1.closeIdleConnections();
+  const idle = setInterval(() => h1.closeIdleConnections(), 100);
+  return () => clearInterval(idle);
 }
 
 function trackSessions(server: http2.Http2Server | http2.Http2SecureServer): Set<http2.ServerHttp2Session> {

@@ -1,0 +1,54 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { expect, inject, it } from "vitest";
+
+/**
+ * `npm run bench` in miniature: it must keep working end to end (servers
+ * started, data seeded, every scenario driven without errors, figures
+ * printed and written). The figures themselves are not judged here: speed is
+ * for the bench to show, not for a test to time.
+ */
+it("npm run bench runs every scenario on each database and writes its figures", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "bench-smoke-"));
+  try {
+    const postgres = inject("postgresUrl");
+    const { stdout } = await promisify(execFile)("npm", ["run", "bench", "--silent"], {
+      env: {
+        ...process.env,
+        BENCH_SECRETS: "50",
+        BENCH_SECONDS: "0.3",
+        BENCH_CONCURRENCY: "2",
+        BENCH_RESULTS_DIR: dir,
+        BENCH_DATABASE_URL: postgres,
+      },
+      timeout: 110_000,
+    });
+    const file = /figures written to (\S+)/.exec(stdout)?.[1];
+    expect(file?.startsWith(dir)).toBe(true);
+    const figures = JSON.parse(await readFile(file!, "utf8")) as {
+      crypto: { sealUs: number; openUs: number };
+      databases: Array<{ database: string; startupMs: number }>;
+      rows: Array<{ database: string; scenario: string; protocol: string; requests: number; errors: number; cpuUsPerCall: { server: number; client: number } }>;
+    };
+    const databases = postgres ? ["PGlite", "PostgreSQL"] : ["PGlite"];
+    expect(figures.databases.map((d) => d.database)).toEqual(databases);
+    for (const database of databases) {
+      const scenarios = figures.rows.filter((r) => r.database === database && r.protocol === "gRPC h2").map((r) => r.scenario);
+      expect(scenarios).toEqual(expect.arrayContaining(["ceiling: Health/Check", "peer ceiling: plain grpc-js", "GetSecret", "ListSecrets (100)", "ResolveResourceSecrets (10)", "UpdateSecret (new version)", "CreateAndBindSecret"]));
+    }
+    if (postgres) expect(figures.rows.some((r) => r.protocol === "gRPC h2, 2 workers" && r.scenario === "ResolveResourceSecrets (10)")).toBe(true);
+    for (const row of figures.rows) {
+      expect(row.errors, `${row.database} ${row.scenario}`).toBe(0);
+      expect(row.requests, `${row.database} ${row.scenario}`).toBeGreaterThan(0);
+      expect(row.cpuUsPerCall.client).toBeGreaterThan(0);
+    }
+    expect(figures.crypto.openUs).toBeGreaterThan(0);
+    // The table is printed too, with its CPU columns.
+    expect(stdout).toMatch(/CPU µs\/call: server\s+client\s+postgres/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 120_000);
