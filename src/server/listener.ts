@@ -143,9 +143,15 @@ function closeIdleHttp1(h1: Pick<http.Server, "closeIdleConnections">): () => vo
   return () => clearInterval(idle);
 }
 
-function trackSessions(server: http2.Http2Server | http2.Http2SecureServer): Set<http2.ServerHttp2Session> {
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (s: http2.ServerHttp2Session) => track(sessions, s));
+type Sessions = Set<http2.ServerHttp2Session> & { draining?: boolean };
+
+function trackSessions(server: http2.Http2Server | http2.Http2SecureServer): Sessions {
+  const sessions = new Set<http2.ServerHttp2Session>() as Sessions;
+  server.on("session", (s: http2.ServerHttp2Session) => {
+    track(sessions, s);
+    // A connection accepted just before closing began becomes a session only now: it is told GOAWAY at once.
+    if (sessions.draining) s.close();
+  });
   return sessions;
 }
 
@@ -162,7 +168,7 @@ function track<T extends { once(event: "close", fn: () => void): unknown }>(set:
 function gracefulListener(
   server: net.Server,
   bound: net.AddressInfo,
-  sessions: Set<http2.ServerHttp2Session>,
+  sessions: Sessions,
   sockets: Set<net.Socket>,
   drainHttp1: () => () => void,
 ): Listener {
@@ -172,6 +178,7 @@ function gracefulListener(
     close(graceMs) {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        sessions.draining = true;
         for (const s of sessions) s.close();
         const stopDraining = drainHttp1();
         const deadline = setTimeout(() => {
