@@ -40,8 +40,8 @@ interface Row extends LoadResult {
 }
 
 async function main() {
-  // The server runs as `npm start` runs it: built, not through the TypeScript loader.
-  execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
+  // The server runs as `npm start` runs it: built, not through the TypeScript loader. BENCH_NO_BUILD=1: the caller has just built it.
+  if (process.env.BENCH_NO_BUILD !== "1") execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
   const crypto = cryptoCosts();
   const kekDerivationMs = await timed(() => derivePassphraseKey("bench passphrase, long enough", 1, randomBytes(16)));
   log(`crypto: seal ${crypto.sealUs.toFixed(1)} µs, open ${crypto.openUs.toFixed(1)} µs per value; KEK derivation ${kekDerivationMs.toFixed(0)} ms once`);

@@ -22,6 +22,8 @@ it("npm run bench runs every scenario on each database and writes its figures", 
         BENCH_SECONDS: "0.3",
         BENCH_CONCURRENCY: "2",
         BENCH_RESULTS_DIR: dir,
+        // The global setup built the server; rebuilding here would rewrite it under other files' running processes.
+        BENCH_NO_BUILD: "1",
         BENCH_DATABASE_URL: postgres,
       },
       timeout: 110_000,
