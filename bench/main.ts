@@ -14,7 +14,7 @@ import { randomKey } from "../src/crypto/aead.js";
 import { EnvelopeCipher } from "../src/crypto/envelope.js";
 import { derivePassphraseKey } from "../src/crypto/kek-sources.js";
 import { Keyring } from "../src/crypto/keyring.js";
-import { connectJsonUnary, grpcChannels, grpcUnary } from "./clients.js";
+import { type Unary, connectJsonUnary, grpcChannels, grpcUnary } from "./clients.js";
 import { cpuMeter } from "./cpu.js";
 import { type LoadResult, runLoad } from "./load.js";
 
@@ -71,7 +71,7 @@ interface DatabaseRun {
 }
 
 /** Seeds a fresh database of the kind, restarts the server on it, and drives every scenario at every concurrency. */
-async function benchOn(kind: "pglite" | "postgres", peer: { child: ChildProcess; port: number }): Promise<{ rows: Row[]; summary: DatabaseRun }> {
+async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildProcess; port: number }): Promise<{ rows: Row[]; summary: DatabaseRun }> {
   const results: Row[] = [];
   const children: ChildProcess[] = [];
   const dataDir = await mkdtemp(join(tmpdir(), "secrets-bench-"));
@@ -102,41 +102,34 @@ async function benchOn(kind: "pglite" | "postgres", peer: { child: ChildProcess;
     const startupInProcessMs = server.inProcessMs;
     log(`start-up on the existing data: ${startupMs} ms from spawn, ${startupInProcessMs} ms in the server (database, migrations, keyring, listen)`);
 
-    // ResolveResourceSecrets is called with the admin token: admins may resolve, and minting a service token would need the database the server holds.
-    const service = TOKEN;
     const ids = seeded.ids;
-    const m = SecretsService.method;
-    const grpcScenarios = scenarios(server.port, peer.port, ids, service);
+    const grpc = grpcUnary(grpcChannels(server.port, CHANNELS));
+    const peer = grpcUnary(grpcChannels(peerServer.port, CHANNELS))(Health.method.check);
+    // Warm-up, not measured: every path is compiled by the JIT before the first cell counts.
+    for (const unary of [grpc, connectJsonUnary(server.port, 16)]) {
+      for (const [, call] of workload(unary, ids)) await runLoad(call, { concurrency: 16, seconds: 0, warmupSeconds: 0.3 });
+    }
     for (const concurrency of CONCURRENCY) {
       const row = (scenario: string, protocol: string, r: LoadResult, ceiling: Row | undefined): Row => ({
         database, scenario, protocol, concurrency, ...r, ceiling: ceiling?.scenario ?? "", ratio: ceiling ? r.rps / ceiling.rps : 1,
       });
-      let ceiling: Row | undefined;
-      for (const [scenario, call] of grpcScenarios) {
-        if (!/ceiling/.test(scenario) && !ONLY.test(scenario)) continue;
-        const r = await load(call, concurrency, scenario.startsWith("peer") ? peer.child.pid! : server.child.pid!);
-        const isCeiling = scenario.startsWith("ceiling") || scenario.startsWith("peer");
-        const out = row(scenario, "gRPC h2", r, isCeiling ? undefined : ceiling);
-        if (scenario.startsWith("ceiling")) ceiling = out;
+      const measure = async (scenario: string, protocol: string, call: (i: number) => Promise<unknown>, pid: number, ceiling?: Row) => {
+        const out = row(scenario, protocol, await load(call, concurrency, pid), ceiling);
         results.push(out);
         progress(out);
+        return out;
+      };
+      // gRPC over h2 (what services use), then Connect JSON over HTTP/1.1 keep-alive (what browsers and scripts use).
+      for (const [protocol, unary] of [["gRPC h2", grpc], ["Connect JSON h1", connectJsonUnary(server.port, concurrency)]] as const) {
+        const [[name, call], ...rest] = workload(unary, ids);
+        const ceiling = await measure(name, protocol, call, server.child.pid!);
+        if (protocol === "gRPC h2") await measure("peer ceiling: plain grpc-js", protocol, () => peer({}), peerServer.child.pid!);
+        for (const [scenario, work] of rest) if (ONLY.test(scenario)) await measure(scenario, protocol, work, server.child.pid!, ceiling);
       }
-      // Connect JSON over HTTP/1.1 keep-alive: what browsers and scripts use.
-      const health = connectJsonUnary(server.port, { parent: Health, name: "Check" }, TOKEN, concurrency);
-      const jsonCeiling = row("ceiling: Health/Check", "Connect JSON h1", await load(() => health({}), concurrency, server.child.pid!), undefined);
-      results.push(jsonCeiling);
-      progress(jsonCeiling);
-      const get = connectJsonUnary(server.port, m.getSecret, TOKEN, concurrency);
-      const jsonGet = row("GetSecret", "Connect JSON h1", await load((i) => get({ secretId: ids[i % ids.length] }), concurrency, server.child.pid!), jsonCeiling);
-      results.push(jsonGet);
-      progress(jsonGet);
       if (db) {
         const pg = (await import("postgres")).default(db.url, { max: Math.min(concurrency, 10) });
-        const r = await load((i) => pg`select secret_id, secret_name from secrets where secret_id = ${ids[i % ids.length]!}`, concurrency, server.child.pid!);
+        await measure("db ceiling: PK select (postgres.js)", "PostgreSQL", (i) => pg`select secret_id, secret_name from secrets where secret_id = ${ids[i % ids.length]!}`, server.child.pid!);
         await pg.end();
-        const out = row("db ceiling: PK select (postgres.js)", "PostgreSQL", r, undefined);
-        results.push(out);
-        progress(out);
       }
     }
     const peakRssMb = await peakRss(server.child.pid!);
@@ -146,7 +139,7 @@ async function benchOn(kind: "pglite" | "postgres", peer: { child: ChildProcess;
       const c = Math.max(...CONCURRENCY);
       const two = await startService({ ...env, SECRETS_WORKERS: "2" });
       children.push(two.child);
-      for (const [scenario, call] of scenarios(two.port, peer.port, ids, service)) {
+      for (const [scenario, call] of workload(grpcUnary(grpcChannels(two.port, CHANNELS)), ids)) {
         const one = results.find((r) => r.scenario === scenario && r.protocol === "gRPC h2" && r.concurrency === c);
         if (!one || !/^(ceiling|GetSecret|ResolveResource)/.test(scenario)) continue;
         const r = await load(call, c, two.child.pid!);
@@ -165,20 +158,38 @@ async function benchOn(kind: "pglite" | "postgres", peer: { child: ChildProcess;
   }
 }
 
-/** The gRPC scenarios against a server (and the plain grpc-js peer), each a function of the call number. */
-function scenarios(port: number, peerPort: number, ids: string[], service: string) {
-  const channel = grpcChannels(port, CHANNELS);
-  const peerChannel = grpcChannels(peerPort, CHANNELS);
+/**
+ * The scenarios over one protocol, each a function of the call number; the
+ * first is the ceiling. ResolveResourceSecrets is called with the admin
+ * token: admins may resolve, and minting a service token would need the
+ * database the server holds.
+ */
+type Scenario = [name: string, call: (i: number) => Promise<unknown>];
+
+function workload(unary: Unary, ids: string[]): [ceiling: Scenario, ...scenarios: Scenario[]] {
   const m = SecretsService.method;
+  const health = unary(Health.method.check);
+  const get = unary(m.getSecret, TOKEN);
+  const list = unary(m.listSecrets, TOKEN);
+  const resolve = unary(m.resolveResourceSecrets, TOKEN);
+  const update = unary(m.updateSecret, TOKEN);
+  const createAndBind = unary(m.createAndBindSecret, TOKEN);
+  const run = randomBytes(3).toString("hex");
+  let k = 0;
   return [
-      ["ceiling: Health/Check", (() => { const c = grpcUnary(grpcChannels(port, CHANNELS), Health.method.check); return () => c({}); })()],
-      ["peer ceiling: plain grpc-js", (() => { const c = grpcUnary(peerChannel, Health.method.check); return () => c({}); })()],
-      ["GetSecret", (() => { const c = grpcUnary(channel, m.getSecret, TOKEN); return (i) => c({ secretId: ids[i % ids.length]! }); })()],
-      ["ListSecrets (100)", (() => { const c = grpcUnary(channel, m.listSecrets, TOKEN); return () => c({ pageSize: 100 }); })()],
-      ["ResolveResourceSecrets (10)", (() => { const c = grpcUnary(channel, m.resolveResourceSecrets, service); return (i) => c({ resourceType: "BENCH_JOB", resourceId: `job-${i % RESOURCES}` }); })()],
-      ["UpdateSecret (new version)", (() => { const c = grpcUnary(channel, m.updateSecret, TOKEN); return (i) => c({ secretId: ids[(i * 7919) % ids.length]!, secretValue: `${VALUE}-${i}` }); })()],
-      ["CreateAndBindSecret", (() => { const c = grpcUnary(channel, m.createAndBindSecret, TOKEN); const run = randomBytes(3).toString("hex"); let k = 0; return () => { const n = `load-${run}-${k++}`; return c({ secretName: n, secretValue: VALUE, fieldName: "KEY", resourceType: "LOAD_JOB", resourceId: n }); }; })()],
-  ] as Array<[string, (i: number) => Promise<unknown>]>;
+    ["ceiling: Health/Check", () => health({})],
+    ["GetSecret", (i) => get({ secretId: ids[i % ids.length]! })],
+    ["ListSecrets (100)", () => list({ pageSize: 100 })],
+    ["ResolveResourceSecrets (10)", (i) => resolve({ resourceType: "BENCH_JOB", resourceId: `job-${i % RESOURCES}` })],
+    ["UpdateSecret (new version)", (i) => update({ secretId: ids[(i * 7919) % ids.length]!, secretValue: `${VALUE}-${i}` })],
+    [
+      "CreateAndBindSecret",
+      () => {
+        const n = `load-${run}-${k++}`;
+        return createAndBind({ secretName: n, secretValue: VALUE, fieldName: "KEY", resourceType: "LOAD_JOB", resourceId: n });
+      },
+    ],
+  ];
 }
 
 function cryptoCosts() {
@@ -203,7 +214,7 @@ function load(call: (i: number) => Promise<unknown>, concurrency: number, pid: n
 
 async function seed(port: number): Promise<{ ids: string[]; ms: number }> {
   const channels = grpcChannels(port, CHANNELS);
-  const create = grpcUnary(channels, SecretsService.method.createAndBindSecret, TOKEN);
+  const create = grpcUnary(channels)(SecretsService.method.createAndBindSecret, TOKEN);
   const ids: string[] = new Array(SECRETS);
   const started = performance.now();
   let next = 0;

@@ -37,9 +37,11 @@ it("npm run bench runs every scenario on each database and writes its figures", 
     };
     const databases = postgres ? ["PGlite", "PostgreSQL"] : ["PGlite"];
     expect(figures.databases.map((d) => d.database)).toEqual(databases);
+    const work = ["ceiling: Health/Check", "GetSecret", "ListSecrets (100)", "ResolveResourceSecrets (10)", "UpdateSecret (new version)", "CreateAndBindSecret"];
     for (const database of databases) {
-      const scenarios = figures.rows.filter((r) => r.database === database && r.protocol === "gRPC h2").map((r) => r.scenario);
-      expect(scenarios).toEqual(expect.arrayContaining(["ceiling: Health/Check", "peer ceiling: plain grpc-js", "GetSecret", "ListSecrets (100)", "ResolveResourceSecrets (10)", "UpdateSecret (new version)", "CreateAndBindSecret"]));
+      const scenarios = (protocol: string) => figures.rows.filter((r) => r.database === database && r.protocol === protocol).map((r) => r.scenario);
+      expect(scenarios("gRPC h2")).toEqual(expect.arrayContaining([...work, "peer ceiling: plain grpc-js"]));
+      expect(scenarios("Connect JSON h1")).toEqual(expect.arrayContaining(work));
     }
     if (postgres) expect(figures.rows.some((r) => r.protocol === "gRPC h2, 2 workers" && r.scenario === "ResolveResourceSecrets (10)")).toBe(true);
     for (const row of figures.rows) {
