@@ -97,7 +97,7 @@ export function createGrpcFastPath(options: GrpcFastPathOptions) {
       fail(res, deadline);
       return true;
     }
-    res.once("close", () => deadline?.clear());
+    if (deadline) res.once("close", () => deadline.clear());
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
