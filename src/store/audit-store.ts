@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, getTableName, gte, lt, sql } from "drizzle-orm";
 import type { AuditRecord } from "./records.js";
 import { auditEvents } from "./schema.js";
 import type { Executor } from "./secrets-store.js";
@@ -11,6 +11,13 @@ export interface AuditFilter {
   to?: Date;
 }
 
+// Derived from the schema once: each record's property becomes its column, typed as the column is.
+const columns = Object.entries(getTableColumns(auditEvents));
+const INSERT_FROM_JSON = sql.raw(
+  `insert into "${getTableName(auditEvents)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")}) select ${columns.map(([key]) => `"${key}"`).join(", ")} from json_to_recordset`,
+);
+const RECORD_SHAPE = sql.raw(`as e(${columns.map(([key, c]) => `"${key}" ${c.getSQLType()}`).join(", ")})`);
+
 /** The audit_events table. */
 export class AuditStore {
   /**
@@ -19,13 +26,7 @@ export class AuditStore {
    * server renders no per-row SQL.
    */
   async insert(ex: Executor, events: AuditRecord[]): Promise<void> {
-    if (events.length === 0) return;
-    await ex.execute(sql`
-      insert into audit_events (event_id, at, principal, action, secret_id, resource_type, resource_id, outcome, request_id, peer)
-      select "id", "at", "principal", "action", "secretId", "resourceType", "resourceId", "outcome", "requestId", "peer"
-      from json_to_recordset(${JSON.stringify(events)}::json) as e(
-        "id" text, "at" timestamptz, "principal" text, "action" text, "secretId" text,
-        "resourceType" text, "resourceId" text, "outcome" text, "requestId" text, "peer" text)`);
+    if (events.length > 0) await ex.execute(sql`${INSERT_FROM_JSON}(${JSON.stringify(events)}::json) ${RECORD_SHAPE}`);
   }
 
   /** Newest first; `before` is the last id of the previous page. */
