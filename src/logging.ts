@@ -30,3 +30,13 @@ export const REDACT_PATHS = [
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { service: "secrets", pid: process.pid } }, destination);
 }
+
+/**
+ * An error for a log line: its name and the first line of its message. A
+ * failed drizzle query appends its parameters on the lines after, and those
+ * may hold anything a caller sent.
+ */
+export function errorSummary(err: unknown): { name: string; message: string } {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { name: e.name, message: e.message.split("\n", 1)[0]! };
+}

@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import { isIP } from "node:net";
 import { ConfigError, loadConfig } from "./config.js";
-import { createLogger } from "./logging.js";
+import { createLogger, errorSummary } from "./logging.js";
 import { type RunningServer, startServer } from "./server/app.js";
 import { runPrimary } from "./server/workers.js";
 
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config, log);
   } catch (err) {
-    log.fatal({ err: { name: (err as Error).name, message: (err as Error).message } }, "cannot start");
+    log.fatal({ err: errorSummary(err) }, "cannot start");
     process.exitCode = 1;
     process.removeAllListeners("SIGTERM").removeAllListeners("SIGINT");
     return;

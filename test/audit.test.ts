@@ -3,6 +3,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuditEvent, SecretsService } from "../gen/secrets/v1/service_pb.js";
+import { errorSummary } from "../src/logging.js";
 import { sqlRows } from "./support/database.js";
 import { type TestServer, startTestServer } from "./support/server.js";
 
@@ -165,6 +166,14 @@ describe("resolve rate limit", () => {
 });
 
 describe("no leaks", () => {
+  it("an error summary for a log line keeps a failed query's first line, never its parameters", async () => {
+    const err = await exec(sql`select * from no_such_table where name = ${VALUE}`).catch((e: unknown) => e);
+    expect(String((err as Error).message)).toContain(VALUE); // drizzle does append them
+    const summary = errorSummary(err);
+    expect(summary.message).toMatch(/^Failed query/);
+    expect(JSON.stringify(summary)).not.toContain(VALUE);
+  });
+
   it("values and tokens appear nowhere in logs or audit rows", async () => {
     const logs = t.logs();
     const rows = (await sqlRows<{ row: string }>(t.server.services.database.db, sql`select t::text as row from audit_events t`)).map((r) => r.row).join("\n");

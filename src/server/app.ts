@@ -14,6 +14,7 @@ import { ReflectionIndex, reflectionV1Handlers, reflectionV1alphaHandlers } from
 import { authInterceptor, errorInterceptor, loggingInterceptor } from "../rpc/interceptors.js";
 import { secretsHandlers } from "../rpc/secrets-handlers.js";
 import { useNodeTextEncoding } from "../rpc/text-encoding.js";
+import { errorSummary } from "../logging.js";
 import { refreshKeyring } from "../secrets/keyring-loader.js";
 import { type Services, openServices } from "../services.js";
 import { HealthMonitor } from "./health-monitor.js";
@@ -118,7 +119,7 @@ function keepKeyringFresh(services: Services, config: Config, log: Logger): () =
       const { changed } = await refreshKeyring(services.keyring, config.kek, services.kekStore);
       if (changed) log.info({ activeBefore: before, active: services.keyring.active().version, loaded: services.keyring.versions() }, "keyring updated");
     } catch (err) {
-      log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, "keyring refresh failed; keeping the current keys");
+      log.error({ err: errorSummary(err) }, "keyring refresh failed; keeping the current keys");
     } finally {
       running = false;
     }
