@@ -5,11 +5,14 @@ import type { Keyring } from "./crypto/keyring.js";
 import { RequestMac } from "./crypto/request-mac.js";
 import { type KekSource, openKeyring } from "./secrets/keyring-loader.js";
 import { KeyringService } from "./secrets/keyring-service.js";
+import { AuditedCalls } from "./secrets/audited-calls.js";
 import { RateLimiter } from "./secrets/rate-limiter.js";
+import { ResourceAccess } from "./secrets/resource-access.js";
 import { SecretsService } from "./secrets/service.js";
 import { AuditStore } from "./store/audit-store.js";
 import { type Database, openDatabase } from "./store/database.js";
 import { KekStore } from "./store/kek-store.js";
+import { ResourceStore } from "./store/resource-store.js";
 import { SecretsStore } from "./store/secrets-store.js";
 import { TokenStore } from "./store/token-store.js";
 
@@ -33,6 +36,7 @@ export interface Services {
   kekStore: KekStore;
   store: SecretsStore;
   secrets: SecretsService;
+  resources: ResourceAccess;
   keyringService: KeyringService;
   audit: AuditLog;
   tokenStore: TokenStore;
@@ -49,6 +53,8 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     const tokenStore = new TokenStore(database.db);
     const auditStore = new AuditStore();
     const audit = new AuditLog({ store: auditStore, db: database.db, onFlushError: options.onAuditFlushError });
+    const calls = new AuditedCalls({ audit, transaction: (fn) => store.transaction(fn) });
+    const resources = new ResourceAccess({ store: new ResourceStore(), calls, db: database.db });
     return {
       database,
       keyring,
@@ -60,7 +66,10 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
         audit,
         auditStore,
         resolveLimiter: new RateLimiter(options.resolveRate ?? { ratePerSecond: 100, burst: 200 }),
+        calls,
+        resources,
       }),
+      resources,
       keyringService: new KeyringService(keyring, kekStore, audit),
       audit,
       tokenStore,

@@ -51,13 +51,22 @@ const CASES: Record<string, { request: (f: Fixture, scope: Scope) => object; exp
       return who === "other" ? "NOT_FOUND" : "FAILED_PRECONDITION";
     },
   },
-  UnbindSecret: { request: (f) => ({ bindingId: f.bindingId }), expect: modifyRule },
-  GetBinding: { request: (f) => ({ bindingId: f.bindingId }), expect: (who, scope) => (scope === "private" && (who === "other" || who === "service") ? "NOT_FOUND" : "ok") },
-  ListBindings: { request: (f) => ({ resourceType: f.resourceType, resourceId: f.resourceId }), expect: () => "ok" },
+  // The fixture's binding is on the owner's resource: invisible to another user, whatever the secret's scope.
+  UnbindSecret: { request: (f) => ({ bindingId: f.bindingId }), expect: (who) => (who === "service" ? "PERMISSION_DENIED" : who === "other" ? "NOT_FOUND" : "ok") },
+  GetBinding: { request: (f) => ({ bindingId: f.bindingId }), expect: (who) => (who === "other" ? "NOT_FOUND" : "ok") },
+  ListBindings: { request: (f) => ({ resourceType: f.resourceType, resourceId: f.resourceId }), expect: (who) => (who === "other" ? "PERMISSION_DENIED" : "ok") },
   ResolveResourceSecrets: { request: (f) => ({ resourceType: f.resourceType, resourceId: f.resourceId }), expect: (who) => (who === "admin" || who === "service" ? "ok" : "PERMISSION_DENIED") },
   ListAuditEvents: { request: () => ({}), expect: (who) => (who === "admin" ? "ok" : "PERMISSION_DENIED") },
   GetKeyringStatus: { request: () => ({}), expect: (who) => (who === "admin" ? "ok" : "PERMISSION_DENIED") },
+  GetResourceAccess: { request: (f) => ({ resourceType: f.resourceType, resourceId: f.resourceId }), expect: (who) => (who === "other" ? "PERMISSION_DENIED" : "ok") },
+  GrantResourceAccess: { request: (f) => ({ resourceType: f.resourceType, resourceId: f.resourceId, principal: "matrix-newcomer" }), expect: governRule },
+  RevokeResourceAccess: { request: (f) => ({ resourceType: f.resourceType, resourceId: f.resourceId, principal: "matrix-grantee" }), expect: governRule },
+  TransferResourceOwnership: { request: (f) => ({ resourceType: f.resourceType, resourceId: f.resourceId, newOwner: "matrix-new-owner" }), expect: (who) => (who === "admin" ? "ok" : "PERMISSION_DENIED") },
 };
+
+function governRule(who: "admin" | "owner" | "other" | "service"): Outcome {
+  return who === "admin" || who === "owner" ? "ok" : "PERMISSION_DENIED";
+}
 
 function modifyRule(who: "admin" | "owner" | "other" | "service", scope: Scope): Outcome {
   if (who === "service") return "PERMISSION_DENIED";
@@ -97,7 +106,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-/** A fresh secret of the owner's, bound once, so that every cell starts from the same state. */
+/** A fresh secret of the owner's, bound once to a resource of the owner's with one grant, so that every cell starts from the same state. */
 async function fixture(scope: Scope): Promise<Fixture> {
   const i = ++n;
   const resourceType = "MATRIX";
@@ -107,6 +116,7 @@ async function fixture(scope: Scope): Promise<Fixture> {
     { secretName: `fixture-${i}`, secretValue: "sk-matrix-fixture-000001", secretFields: {}, fieldName: "K", authConfig: {}, isShared: scope === "shared", requestId: "" },
     { resourceType, resourceId, fieldName: "K" },
   );
+  await t.server.services.resources.grant(caller("owner", "user"), { resourceType, resourceId }, "matrix-grantee");
   return { secretId: secret.id, bindingId: binding!.id, resourceType, resourceId, n: i };
 }
 

@@ -36,7 +36,7 @@ describe("secretsctl secrets, end to end against a running server", () => {
     const created = await secretsctl(["create", "--name", "cli-key", "--field", "OPENAI_API_KEY", "--provider", "openai", "--shared", "--auth-config", "region=eu", "-o", "json"], { stdin: `${VALUE}\n` });
     expect(created.code).toBe(0);
     const secret = JSON.parse(created.stdout);
-    expect(secret).toMatchObject({ secret_name: "cli-key", masked_value: "sk-...0001", provider: "openai", auth_config: { region: "eu" }, is_shared: true });
+    expect(secret).toMatchObject({ secret_name: "cli-key", masked_value: "sk-...001", provider: "openai", auth_config: { region: "eu" }, is_shared: true });
     expect(created.stdout + created.stderr).not.toContain(VALUE);
 
     const listed = JSON.parse((await secretsctl(["list", "--shared", "-o", "json"])).stdout) as Array<{ secret_id: string }>;
@@ -49,7 +49,7 @@ describe("secretsctl secrets, end to end against a running server", () => {
     const file = join(t.config.dataDir, "new-value");
     await writeFile(file, "sk-from-a-file-00000002\n", { mode: 0o600 });
     const updated = JSON.parse((await secretsctl(["update", secret.secret_id, "--value-file", file, "--model", "gpt-4o", "-o", "json"])).stdout);
-    expect(updated).toMatchObject({ version: 2, masked_value: "sk-...0002", model: "gpt-4o" });
+    expect(updated).toMatchObject({ version: 2, masked_value: "sk...002", model: "gpt-4o" });
 
     const bound = JSON.parse((await secretsctl(["bind", secret.secret_id, "--resource", "SCORER_JOB/job-cli", "--field", "OPENAI_API_KEY", "-o", "json"])).stdout);
     expect(bound).toMatchObject({ resource_type: "SCORER_JOB", resource_id: "job-cli" });
@@ -64,7 +64,7 @@ describe("secretsctl secrets, end to end against a running server", () => {
   it("creates multi-field secrets and binds in the same step", async () => {
     const res = await secretsctl(["create", "--name", "aws", "--field", "AWS", "--fields", "--bind", "ENDPOINT/bedrock"], { stdin: JSON.stringify({ AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }) });
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.stdout)).toMatchObject({ secret: { masked_fields: { AWS_ACCESS_KEY_ID: "AKI...MPLE" } }, binding: { resource_type: "ENDPOINT" } });
+    expect(JSON.parse(res.stdout)).toMatchObject({ secret: { masked_fields: { AWS_ACCESS_KEY_ID: "AK...PLE" } }, binding: { resource_type: "ENDPOINT" } });
   });
 
   it.each([

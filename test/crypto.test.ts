@@ -173,8 +173,11 @@ describe("KEK sources", () => {
 
 describe("masking", () => {
   it.each([
-    ["sk-ant-api03-abcdef", "sk-...cdef"],
-    ["123456789012", "123...9012"],
+    // At most a quarter of a value, never more than 7 characters: 3 at 12, 5 at 20, 7 from 28 on.
+    ["sk-proj-abcdefghijklmnopqrstuvwxyz0123456789", "sk-...6789"],
+    ["sk-ant-api03-abcdef", "sk...ef"],
+    ["123456789012", "1...12"],
+    ["AKIAIOSFODNN7EXAMPLE", "AK...PLE"],
     ["12345678901", "***"],
     ["short", "***"],
     ["", "***"],
@@ -184,7 +187,7 @@ describe("masking", () => {
 
   it("masks every field of a multi-field secret", () => {
     expect(maskFields({ AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "tiny" })).toEqual({
-      AWS_ACCESS_KEY_ID: "AKI...MPLE",
+      AWS_ACCESS_KEY_ID: "AK...PLE",
       AWS_SECRET_ACCESS_KEY: "***",
     });
   });

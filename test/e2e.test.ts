@@ -60,15 +60,15 @@ describe.each(transports)("seed scenario over %s", (label, makeTransport) => {
       { headers: adminAuth },
     );
     const id = created.secret!.secretId;
-    expect(created.secret).toMatchObject({ isShared: true, state: SecretState.ACTIVE, provider: "anthropic", model: "claude-3-5-sonnet-20241022", maskedValue: "sk-...2345", version: 1, bindingCount: 1 });
+    expect(created.secret).toMatchObject({ isShared: true, state: SecretState.ACTIVE, provider: "anthropic", model: "claude-3-5-sonnet-20241022", maskedValue: "s...45", version: 1, bindingCount: 1 });
     expect(created.binding).toMatchObject({ secretId: id, resourceType: "GLOBAL", fieldName: "ANTHROPIC_API_KEY" });
 
     const { secret } = await client.getSecret({ secretId: id }, { headers: adminAuth });
-    expect(secret).toMatchObject({ secretName: `claude-prod-${suffix}`, maskedValue: "sk-...2345", provider: "anthropic" });
+    expect(secret).toMatchObject({ secretName: `claude-prod-${suffix}`, maskedValue: "s...45", provider: "anthropic" });
     expect(JSON.stringify(secret, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(SEED_VALUE);
 
     const updated = await client.updateSecret({ secretId: id, secretValue: NEW_VALUE, provider: "anthropic", model: "claude-3-7-sonnet-20250219", etag: secret!.etag }, { headers: adminAuth });
-    expect(updated.secret).toMatchObject({ version: 2, model: "claude-3-7-sonnet-20250219", maskedValue: "sk-...ated" });
+    expect(updated.secret).toMatchObject({ version: 2, model: "claude-3-7-sonnet-20250219", maskedValue: "sk...ted" });
 
     const resolved = await client.resolveResourceSecrets({ resourceType: "GLOBAL", resourceId: `global-${suffix}` }, { headers: serviceAuth });
     expect(resolved.secrets).toHaveLength(1);
@@ -134,7 +134,7 @@ describe("stock @grpc/grpc-js client loading the .proto (no generated code)", ()
       meta(adminAuth),
     );
     const id = created.secret.secret_id as string;
-    expect(created.secret).toMatchObject({ is_shared: true, state: "SECRET_STATE_ACTIVE", provider: "anthropic", masked_value: "sk-...2345", version: 1 });
+    expect(created.secret).toMatchObject({ is_shared: true, state: "SECRET_STATE_ACTIVE", provider: "anthropic", masked_value: "s...45", version: 1 });
     const read = await call("GetSecret", { secret_id: id }, meta(adminAuth));
     expect(read.secret.model).toBe("claude-3-5-sonnet-20241022");
     const updated = await call("UpdateSecret", { secret_id: id, secret_value: NEW_VALUE, provider: "anthropic", model: "claude-3-opus-20240229" }, meta(adminAuth));

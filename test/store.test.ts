@@ -76,7 +76,7 @@ describe.each(backends())("store and domain on %s", (backend) => {
         { resourceType: "ENDPOINT", resourceId: "bedrock-1", fieldName: "AWS_CREDENTIALS" },
       );
       expect(secret.maskedValue).toBe("");
-      expect(secret.maskedFields).toEqual({ AWS_ACCESS_KEY_ID: "AKI...MPLE", AWS_SECRET_ACCESS_KEY: "wJa...EKEY" });
+      expect(secret.maskedFields).toEqual({ AWS_ACCESS_KEY_ID: "AK...PLE", AWS_SECRET_ACCESS_KEY: "wJa...EKEY" });
       const [resolved] = await s.secrets.resolveResourceSecrets(scorer, "ENDPOINT", "bedrock-1");
       expect(resolved!.value).toEqual({ fields: { AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" } });
       expect(resolved!.authConfig).toEqual({ region: "eu-west-1" });
@@ -165,7 +165,7 @@ describe.each(backends())("store and domain on %s", (backend) => {
     it("a new value makes a new version; metadata alone does not", async () => {
       const { secret } = await s.secrets.createSecret(alice, input({ provider: "anthropic", model: "claude-3-opus" }));
       const v2 = await s.secrets.updateSecret(alice, { secretId: secret.id, secretValue: "sk-ant-new-value-99999", secretFields: {}, authConfig: {}, clearAuthConfig: false });
-      expect(v2).toMatchObject({ version: 2, maskedValue: "sk-...9999", provider: "anthropic" });
+      expect(v2).toMatchObject({ version: 2, maskedValue: "sk...999", provider: "anthropic" });
       const meta = await s.secrets.updateSecret(alice, { secretId: secret.id, secretFields: {}, provider: "openai", model: "", authConfig: { api_base: "https://example.test" }, clearAuthConfig: false });
       expect(meta).toMatchObject({ version: 2, provider: "openai", model: null, authConfig: { api_base: "https://example.test" } });
       expect(meta.revision).toBe(v2.revision + 1);
@@ -311,15 +311,17 @@ describe.each(backends())("store and domain on %s", (backend) => {
         () => s.secrets.revokeSecret(bob, secret.id),
         () => s.secrets.deleteSecret(bob, secret.id),
         () => s.secrets.bindSecret(bob, secret.id, { resourceType: "SCORER_JOB", resourceId: "bob-job", fieldName: "KEY" }),
-        () => s.secrets.unbindSecret(bob, { resourceType: "SCORER_JOB", resourceId: "alice-job", fieldName: "KEY" }),
         () => s.secrets.getSecret(bob, { secretName: "alice-private" }),
       ]) {
         expect((await failure(attempt())).code).toBe("NOT_FOUND");
       }
       const bobsList = await s.secrets.listSecrets(bob, {}, { pageSize: 1000, pageToken: "" });
       expect(bobsList.items.map((x) => x.id)).not.toContain(secret.id);
-      const bobsBindings = await s.secrets.listBindings(bob, { resourceType: "SCORER_JOB", resourceId: "alice-job" }, { pageSize: 0, pageToken: "" });
-      expect(bobsBindings.items).toEqual([]);
+      // Alice's job is hers: Bob is refused before anything bound there is looked up.
+      expect((await failure(s.secrets.unbindSecret(bob, { resourceType: "SCORER_JOB", resourceId: "alice-job", fieldName: "KEY" }))).code).toBe("PERMISSION_DENIED");
+      expect((await failure(s.secrets.listBindings(bob, { resourceType: "SCORER_JOB", resourceId: "alice-job" }, { pageSize: 0, pageToken: "" }))).code).toBe("PERMISSION_DENIED");
+      const bobsBindings = await s.secrets.listBindings(bob, { resourceType: "SCORER_JOB" }, { pageSize: 0, pageToken: "" });
+      expect(bobsBindings.items.filter((b) => b.resourceId === "alice-job")).toEqual([]);
       expect((await s.secrets.getSecret(admin, { secretId: secret.id })).id).toBe(secret.id);
     });
 
@@ -377,7 +379,14 @@ describe.each(backends())("store and domain on %s", (backend) => {
     const cases: Array<[string, Partial<CreateSecretInput>, string]> = [
       ["empty name", { secretName: "" }, "secret_name is required"],
       ["long name", { secretName: "n".repeat(257) }, "secret_name is longer than 256"],
-      ["name with control characters", { secretName: "a\u0000b" }, "control characters"],
+      ["name with control characters", { secretName: "a\u0000b" }, "a control character, U+0000, at position 2"],
+      // Look-alike names: each displays like an innocent one.
+      ["name with a zero-width space", { secretName: "open\u200bai-key" }, "an invisible formatting character (zero-width or text-direction), U+200B, at position 5"],
+      ["name with a right-to-left override", { secretName: "key-\u202egpj.exe" }, "U+202E, at position 5"],
+      ["name that was not UTF-8", { secretName: "bad\ufffd\ufffdname" }, "the replacement character (the text was not valid UTF-8), U+FFFD, at position 4"],
+      ["name with an unpaired surrogate", { secretName: "x\ud800y" }, "an unpaired surrogate (not valid UTF-16), U+D800, at position 2"],
+      ["name with a private-use character", { secretName: "\u{1F600}\ue000" }, "a private-use character, U+E000, at position 2"],
+      ["field name with a zero-width joiner", { fieldName: "OPENAI\u200dKEY" }, "U+200D, at position 7"],
       ["field name not an env var", { fieldName: "1-BAD" }, "environment variable name"],
       ["long provider", { provider: "p".repeat(65) }, "provider is longer than 64"],
       ["long model", { model: "m".repeat(257) }, "model is longer than 256"],
@@ -400,10 +409,23 @@ describe.each(backends())("store and domain on %s", (backend) => {
       ["resource_type too long", { resourceType: `A${"B".repeat(50)}`, resourceId: "x", fieldName: "K" }, "resource_type must match"],
       ["resource_id too long", { resourceType: "JOB", resourceId: "r".repeat(256), fieldName: "K" }, "resource_id is longer than 255"],
       ["resource_id empty", { resourceType: "JOB", resourceId: "", fieldName: "K" }, "resource_id is required"],
+      ["resource_id with a zero-width space", { resourceType: "JOB", resourceId: "job\u200b-1", fieldName: "K" }, "resource_id contains an invisible formatting character (zero-width or text-direction), U+200B, at position 4"],
     ])("binding target: %s", async (_name, target, message) => {
       const err = await failure(s.secrets.createSecret(alice, input(), target));
       expect(err).toMatchObject({ code: "INVALID_ARGUMENT" });
       expect(err.message).toContain(message);
+    });
+
+    it("names and resource ids are stored in NFC, so one name has one spelling", async () => {
+      // "é" as e + combining acute accent (NFD) and as one code point (NFC).
+      const { secret, binding } = await s.secrets.createSecret(alice, input({ secretName: "cafe\u0301-key" }), { resourceType: "JOB", resourceId: "re\u0301sume\u0301", fieldName: "K" });
+      expect(secret.name).toBe("caf\u00e9-key");
+      expect(binding!.resourceId).toBe("r\u00e9sum\u00e9");
+      expect((await s.secrets.getSecret(alice, { secretName: "caf\u00e9-key" })).id).toBe(secret.id);
+      expect((await s.secrets.getSecret(alice, { secretName: "cafe\u0301-key" })).id).toBe(secret.id);
+      expect(await s.secrets.resolveResourceSecrets(admin, "JOB", "re\u0301sume\u0301")).toHaveLength(1);
+      const dup = await failure(s.secrets.createSecret(alice, input({ secretName: "caf\u00e9-key" })));
+      expect(dup.code).toBe("ALREADY_EXISTS");
     });
 
     it("unknown ids are NOT_FOUND", async () => {

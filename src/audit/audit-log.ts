@@ -9,8 +9,12 @@ import type { Executor } from "../store/secrets-store.js";
 export interface AuditEntry {
   action: string;
   secretId?: string;
+  /** The value version a resolve handed out. */
+  secretVersion?: number;
   resourceType?: string;
   resourceId?: string;
+  /** The principal the call acted on (a grantee, a new owner, a token's principal). */
+  subject?: string;
   /** "ok", "denied", or an error code. */
   outcome: string;
 }
@@ -41,7 +45,7 @@ export class AuditLog {
   private settled = 0;
   private readonly timer: NodeJS.Timeout;
   private writing: Promise<boolean> | undefined;
-  private durable: Array<{ record: AuditRecord; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private durable: Array<{ records: AuditRecord[]; resolve: () => void; reject: (err: unknown) => void }> = [];
   private committing = false;
 
   constructor(private readonly options: AuditLogOptions) {
@@ -58,9 +62,9 @@ export class AuditLog {
    * Calls that arrive while a write is in flight share the next insert (group
    * commit), so a burst of resolves pays one commit, not one each.
    */
-  writeNow(caller: Caller, entry: AuditEntry): Promise<void> {
+  writeNow(caller: Caller, entries: AuditEntry[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.durable.push({ record: record(caller, entry), resolve, reject });
+      this.durable.push({ records: entries.map((e) => record(caller, e)), resolve, reject });
       void this.commitDurable();
     });
   }
@@ -96,7 +100,7 @@ export class AuditLog {
       while (this.durable.length > 0) {
         const batch = this.durable.splice(0, 1000);
         try {
-          await this.options.store.insert(this.options.db, batch.map((b) => b.record));
+          await this.options.store.insert(this.options.db, batch.flatMap((b) => b.records));
           for (const b of batch) b.resolve();
         } catch (err) {
           for (const b of batch) b.reject(err);
@@ -145,8 +149,10 @@ function record(caller: Caller, e: AuditEntry): AuditRecord {
     principal: caller.principal.subject,
     action: e.action,
     secretId: target(e.secretId),
+    secretVersion: e.secretVersion ?? null,
     resourceType: target(e.resourceType),
     resourceId: target(e.resourceId),
+    subject: target(e.subject),
     outcome: e.outcome,
     requestId: caller.requestId,
     peer: caller.peer,

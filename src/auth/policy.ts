@@ -19,6 +19,31 @@ const secretRules = {
 
 export type SecretAction = keyof typeof secretRules;
 
+/** The facts about a resource (a job, an endpoint) that access decisions depend on, for one principal. */
+export interface ResourceFacts {
+  /** undefined while nobody has bound to it: the first to do so becomes its owner. */
+  owner: string | undefined;
+  /** The principal holds a grant from the owner. */
+  granted: boolean;
+}
+
+const isResourceOwner = (p: Principal, r: ResourceFacts) => r.owner === p.subject;
+
+/**
+ * What a principal may do to a resource. Whoever may bind to a resource
+ * decides what its job receives, so binding is its owner's (and grantees')
+ * alone; a service may read what is bound, since it resolves the values
+ * anyway, but never bind: a service that could bind any private secret to a
+ * resource it resolves could read every secret.
+ */
+const resourceRules = {
+  use: (p: Principal, r: ResourceFacts) => r.owner === undefined || isResourceOwner(p, r) || r.granted || isAdmin(p),
+  read: (p: Principal, r: ResourceFacts) => r.owner === undefined || isResourceOwner(p, r) || r.granted || isAdmin(p) || hasRole(p, "service"),
+  govern: (p: Principal, r: ResourceFacts) => r.owner === undefined || isResourceOwner(p, r) || isAdmin(p),
+} as const;
+
+export type ResourceAction = keyof typeof resourceRules;
+
 const ANYONE: readonly Role[] = ["admin", "user", "service"];
 const PEOPLE: readonly Role[] = ["admin", "user"];
 
@@ -30,23 +55,28 @@ const PEOPLE: readonly Role[] = ["admin", "user"];
  * PERMISSION_DENIED.
  */
 export const RPC_POLICY = {
-  CreateAndBindSecret: { roles: PEOPLE },
+  CreateAndBindSecret: { roles: PEOPLE, resource: "use" },
   CreateSecret: { roles: PEOPLE },
   GetSecret: { roles: ANYONE, secret: "see" },
   ListSecrets: { roles: ANYONE },
   UpdateSecret: { roles: PEOPLE, secret: "modify" },
   RevokeSecret: { roles: PEOPLE, secret: "modify" },
   DeleteSecret: { roles: PEOPLE, secret: "modify" },
-  BindSecret: { roles: PEOPLE, secret: "bind" },
-  // Also the binding's own creator: see SecretsService.unbindSecret.
-  UnbindSecret: { roles: PEOPLE, secret: "modify" },
-  GetBinding: { roles: ANYONE, secret: "see" },
-  ListBindings: { roles: ANYONE },
+  BindSecret: { roles: PEOPLE, secret: "bind", resource: "use" },
+  // Or the owner of the binding's secret, who may always take it back: see SecretsService.unbindSecret.
+  UnbindSecret: { roles: PEOPLE, resource: "use" },
+  // Or the owner of the binding's secret: see SecretsService.getBinding.
+  GetBinding: { roles: ANYONE, resource: "read" },
+  ListBindings: { roles: ANYONE, resource: "read" },
   // Values go to services (and admins) only; any bound secret, private ones included.
   ResolveResourceSecrets: { roles: ["admin", "service"] },
   ListAuditEvents: { roles: ["admin"] },
   GetKeyringStatus: { roles: ["admin"] },
-} as const satisfies Record<string, { roles: readonly Role[]; secret?: SecretAction }>;
+  GetResourceAccess: { roles: ANYONE, resource: "read" },
+  GrantResourceAccess: { roles: PEOPLE, resource: "govern" },
+  RevokeResourceAccess: { roles: PEOPLE, resource: "govern" },
+  TransferResourceOwnership: { roles: ["admin"] },
+} as const satisfies Record<string, { roles: readonly Role[]; secret?: SecretAction; resource?: ResourceAction }>;
 
 export type Rpc = keyof typeof RPC_POLICY;
 
@@ -56,6 +86,23 @@ export function mayCall(p: Principal, rpc: Rpc): boolean {
 
 export function allowed(p: Principal, action: SecretAction, secret: SecretFacts): boolean {
   return secretRules[action](p, secret);
+}
+
+export function resourceAllowed(p: Principal, action: ResourceAction, resource: ResourceFacts): boolean {
+  return resourceRules[action](p, resource);
+}
+
+/** The resource rule of an RPC. */
+export function resourceActionOf(rpc: Rpc): ResourceAction | undefined {
+  return (RPC_POLICY[rpc] as { resource?: ResourceAction }).resource;
+}
+
+/**
+ * Whose view of bindings a principal's lists are cut to; undefined means
+ * every binding (admins, and services, which resolve every resource anyway).
+ */
+export function bindingListScope(p: Principal): string | undefined {
+  return isAdmin(p) || hasRole(p, "service") ? undefined : p.subject;
 }
 
 /** The owner whose private secrets a principal's lists include; undefined means all of them. */

@@ -3,6 +3,8 @@ import {
   type AuditEvent,
   AuditEventSchema,
   type ResolvedSecret as ResolvedSecretMessage,
+  type ResourceAccess,
+  ResourceAccessSchema,
   ResolvedSecretSchema,
   type Secret,
   type SecretBinding,
@@ -11,7 +13,7 @@ import {
   SecretState,
 } from "../../gen/secrets/v1/service_pb.js";
 import { type ResolvedSecret, etagOf } from "../secrets/service.js";
-import type { AuditRecord, BindingRecord, SecretRecord } from "../store/records.js";
+import type { AuditRecord, BindingRecord, ResourceAccessRecord, SecretRecord } from "../store/records.js";
 
 const ms = (d: Date): bigint => BigInt(d.getTime());
 const orUnset = (v: string | null): string | undefined => v ?? undefined;
@@ -70,10 +72,24 @@ export function auditEventToProto(e: AuditRecord): AuditEvent {
     principal: e.principal,
     action: e.action,
     secretId: e.secretId ?? "",
+    secretVersion: e.secretVersion ?? 0,
+    subject: e.subject ?? "",
     resourceType: e.resourceType ?? "",
     resourceId: e.resourceId ?? "",
     outcome: e.outcome,
     requestId: e.requestId,
     peer: e.peer,
+  });
+}
+
+export function resourceAccessToProto(r: ResourceAccessRecord): ResourceAccess {
+  return create(ResourceAccessSchema, {
+    resourceType: r.resourceType,
+    resourceId: r.resourceId,
+    owner: r.owner ?? "",
+    grants: r.grants.map((g) => ({ principal: g.principal, grantedBy: g.grantedBy, grantedAt: ms(g.grantedAt) })),
+    createdAt: r.createdAt ? ms(r.createdAt) : 0n,
+    lastUpdatedBy: r.lastUpdatedBy,
+    lastUpdatedAt: r.lastUpdatedAt ? ms(r.lastUpdatedAt) : 0n,
   });
 }

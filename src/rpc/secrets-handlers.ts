@@ -1,12 +1,13 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SecretsService as SecretsServiceDesc } from "../../gen/secrets/v1/service_pb.js";
 import type { KeyringService } from "../secrets/keyring-service.js";
+import type { ResourceAccess } from "../secrets/resource-access.js";
 import type { SecretsService } from "../secrets/service.js";
 import { callerOf } from "./context.js";
-import { auditEventToProto, bindingToProto, resolvedToProto, secretToProto } from "./converters.js";
+import { auditEventToProto, bindingToProto, resolvedToProto, resourceAccessToProto, secretToProto } from "./converters.js";
 
 /** Thin handlers: read the caller, call the domain, convert. */
-export function secretsHandlers(secrets: SecretsService, keyring: KeyringService): ServiceImpl<typeof SecretsServiceDesc> {
+export function secretsHandlers(secrets: SecretsService, keyring: KeyringService, resources: ResourceAccess): ServiceImpl<typeof SecretsServiceDesc> {
   return {
     async createAndBindSecret(req, ctx) {
       const { secret, binding } = await secrets.createSecret(callerOf(ctx), req, {
@@ -85,6 +86,22 @@ export function secretsHandlers(secrets: SecretsService, keyring: KeyringService
     async getKeyringStatus(_req, ctx) {
       const status = await keyring.status(callerOf(ctx));
       return { activeVersion: status.activeVersion, versions: status.versions.map((v) => ({ ...v, valueCount: BigInt(v.valueCount) })) };
+    },
+
+    async getResourceAccess(req, ctx) {
+      return { resourceAccess: resourceAccessToProto(await resources.get(callerOf(ctx), req)) };
+    },
+
+    async grantResourceAccess(req, ctx) {
+      return { resourceAccess: resourceAccessToProto(await resources.grant(callerOf(ctx), req, req.principal)) };
+    },
+
+    async revokeResourceAccess(req, ctx) {
+      return { resourceAccess: resourceAccessToProto(await resources.revoke(callerOf(ctx), req, req.principal)) };
+    },
+
+    async transferResourceOwnership(req, ctx) {
+      return { resourceAccess: resourceAccessToProto(await resources.transfer(callerOf(ctx), req, req.newOwner)) };
     },
   };
 }

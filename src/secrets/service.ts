@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from "uuid";
-import type { AuditEntry, AuditLog } from "../audit/audit-log.js";
-import { RPC_POLICY, type Rpc, allowed, listScope } from "../auth/policy.js";
-import type { Caller } from "../auth/principal.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import { RPC_POLICY, type Rpc, allowed, bindingListScope, listScope, resourceAllowed } from "../auth/policy.js";
+import { type Caller, hasRole } from "../auth/principal.js";
 import { DecryptionError } from "../crypto/envelope.js";
 import { maskFields, maskValue } from "../crypto/masking.js";
 import type { RequestMac } from "../crypto/request-mac.js";
@@ -9,10 +9,13 @@ import type { AuditFilter, AuditStore } from "../store/audit-store.js";
 import { uniqueViolation } from "../store/errors.js";
 import type { AuditRecord, BindingRecord, SecretRecord } from "../store/records.js";
 import type { Executor, SecretChanges, SecretsStore } from "../store/secrets-store.js";
+import type { AuditedCalls, Target } from "./audited-calls.js";
 import { authorize } from "./authorize.js";
 import { ServiceError, invalid, notFound, outcomeOf, secretNotFound } from "./errors.js";
 import { type PageRequest, readPage, toPage } from "./paging.js";
 import type { RateLimiter } from "./rate-limiter.js";
+import { GLOBAL_RESOURCE_TYPE, type ResourceAccess } from "./resource-access.js";
+import type { ResourceFacts } from "../auth/policy.js";
 import {
   LIMITS,
   type SecretValue,
@@ -22,12 +25,11 @@ import {
   optionalText,
   parseSecretValue,
   requireFieldName,
+  requireName,
   requireResourceId,
   requireResourceType,
   requireText,
 } from "./validation.js";
-
-export const GLOBAL_RESOURCE_TYPE = "GLOBAL";
 
 export interface CreateSecretInput {
   secretName: string;
@@ -80,10 +82,12 @@ export interface SecretsServiceOptions {
   auditStore: AuditStore;
   /** Limits ResolveResourceSecrets per principal. */
   resolveLimiter: RateLimiter;
+  calls: AuditedCalls;
+  resources: ResourceAccess;
 }
 
-/** The part of an audit entry a call learns as it goes (the secret a binding belongs to, say). */
-type Target = Omit<AuditEntry, "action" | "outcome">;
+/** How many owners an ambiguous name lookup lists. */
+const MAX_OWNERS_LISTED = 10;
 
 export const etagOf = (s: Pick<SecretRecord, "revision">): string => `"${s.revision}"`;
 
@@ -98,9 +102,13 @@ export class SecretsService {
   private readonly audit: AuditLog;
   private readonly auditStore: AuditStore;
   private readonly resolveLimiter: RateLimiter;
+  private readonly calls: AuditedCalls;
+  private readonly resources: ResourceAccess;
 
   constructor(options: SecretsServiceOptions) {
     this.resolveLimiter = options.resolveLimiter;
+    this.calls = options.calls;
+    this.resources = options.resources;
     this.store = options.store;
     this.requestMac = options.requestMac;
     this.audit = options.audit;
@@ -111,8 +119,8 @@ export class SecretsService {
   async createSecret(caller: Caller, input: CreateSecretInput, target?: BindingTarget): Promise<{ secret: SecretRecord; binding?: BindingRecord }> {
     const rpc: Rpc = target ? "CreateAndBindSecret" : "CreateSecret";
     const audited: Target = { resourceType: target?.resourceType, resourceId: target?.resourceId };
-    return this.change(caller, rpc, audited, async (inTransaction) => {
-      const name = requireText("secret_name", input.secretName, LIMITS.secretName);
+    return this.calls.change(caller, rpc, audited, async (inTransaction) => {
+      const name = requireName("secret_name", input.secretName, LIMITS.secretName);
       const fieldName = requireFieldName("field_name", input.fieldName);
       const provider = optionalText("provider", input.provider, LIMITS.provider) ?? null;
       const model = optionalText("model", input.model, LIMITS.model) ?? null;
@@ -137,6 +145,7 @@ export class SecretsService {
       audited.secretId = secretId;
       try {
         return await inTransaction(async (tx) => {
+          if (bind) await this.resources.require(tx, caller, rpc, bind, { claim: true });
           const secret = await this.store.createSecret(
             tx,
             { id: secretId, name, fieldName, isShared, provider, model, authConfig, ...masks(value), createdBy: caller.principal.subject },
@@ -161,20 +170,42 @@ export class SecretsService {
   }
 
   async getSecret(caller: Caller, lookup: SecretLookup): Promise<SecretRecord> {
-    return this.read(caller, "GetSecret", "secretId" in lookup ? { secretId: lookup.secretId } : {}, async (audited) => {
+    return this.calls.read(caller, "GetSecret", "secretId" in lookup ? { secretId: lookup.secretId } : {}, async (audited) => {
       const db = this.store.db;
       if ("secretId" in lookup) return this.secretFor(db, caller, "GetSecret", requireText("secret_id", lookup.secretId, 64));
-      const name = requireText("secret_name", lookup.secretName, LIMITS.secretName);
-      const own = lookup.isShared === true ? undefined : await this.store.findSecretByName(db, name, { isShared: false, owner: caller.principal.subject });
-      const found = own ?? (lookup.isShared === false ? undefined : await this.store.findSecretByName(db, name, { isShared: true }));
-      if (!found) throw notFound(`no secret named "${name}" is visible to you`);
+      const found = await this.findByName(db, caller, requireName("secret_name", lookup.secretName, LIMITS.secretName), lookup.isShared);
       audited.secretId = found.id;
       return found;
     });
   }
 
+  /**
+   * The caller's private secret of that name, else the shared one. Admins,
+   * who see every secret in lists, then look across every owner's private
+   * secrets, and are told the owners when the name is not unique.
+   */
+  private async findByName(ex: Executor, caller: Caller, name: string, isShared: boolean | undefined): Promise<SecretRecord> {
+    if (isShared !== true) {
+      const own = await this.store.findSecretByName(ex, name, { isShared: false, owner: caller.principal.subject });
+      if (own) return own;
+    }
+    if (isShared !== false) {
+      const shared = await this.store.findSecretByName(ex, name, { isShared: true });
+      if (shared) return shared;
+    }
+    if (isShared !== true && hasRole(caller.principal, "admin")) {
+      const owned = await this.store.privateSecretsNamed(ex, name, MAX_OWNERS_LISTED + 1);
+      if (owned.length === 1) return owned[0]!;
+      if (owned.length > 1) {
+        const owners = owned.slice(0, MAX_OWNERS_LISTED).map((s) => s.createdBy).join(", ");
+        throw invalid(`${owned.length > MAX_OWNERS_LISTED ? `more than ${MAX_OWNERS_LISTED}` : owned.length} principals have a private secret named "${name}" (${owners}${owned.length > MAX_OWNERS_LISTED ? ", ..." : ""}): pass its secret_id`);
+      }
+    }
+    throw notFound(`no secret named "${name}" is visible to you`);
+  }
+
   async listSecrets(caller: Caller, filter: { isShared?: boolean; provider?: string }, page: PageRequest): Promise<{ items: SecretRecord[]; nextPageToken: string }> {
-    return this.read(caller, "ListSecrets", {}, async () => {
+    return this.calls.read(caller, "ListSecrets", {}, async () => {
       const { after, limit } = readPage(page, filter);
       const rows = await this.store.listSecrets(this.store.db, { ...filter, visibleTo: listScope(caller.principal) }, after, limit + 1);
       return toPage(rows, limit, filter);
@@ -182,7 +213,7 @@ export class SecretsService {
   }
 
   async updateSecret(caller: Caller, input: UpdateSecretInput): Promise<SecretRecord> {
-    return this.change(caller, "UpdateSecret", { secretId: input.secretId }, async (inTransaction) => {
+    return this.calls.change(caller, "UpdateSecret", { secretId: input.secretId }, async (inTransaction) => {
       const secretId = requireText("secret_id", input.secretId, 64);
       const value = parseSecretValue(input.secretValue, input.secretFields, false);
       const changes: SecretChanges = { updatedBy: caller.principal.subject };
@@ -211,7 +242,7 @@ export class SecretsService {
   }
 
   async revokeSecret(caller: Caller, secretId: string): Promise<SecretRecord> {
-    return this.change(caller, "RevokeSecret", { secretId }, (inTransaction) => {
+    return this.calls.change(caller, "RevokeSecret", { secretId }, (inTransaction) => {
       requireText("secret_id", secretId, 64);
       return inTransaction(async (tx) => {
         const current = await this.secretFor(tx, caller, "RevokeSecret", secretId, { lock: true });
@@ -222,7 +253,7 @@ export class SecretsService {
   }
 
   async deleteSecret(caller: Caller, secretId: string): Promise<void> {
-    await this.change(caller, "DeleteSecret", { secretId }, (inTransaction) => {
+    await this.calls.change(caller, "DeleteSecret", { secretId }, (inTransaction) => {
       requireText("secret_id", secretId, 64);
       return inTransaction(async (tx) => {
         await this.secretFor(tx, caller, "DeleteSecret", secretId, { lock: true });
@@ -232,7 +263,7 @@ export class SecretsService {
   }
 
   async bindSecret(caller: Caller, secretId: string, target: BindingTarget): Promise<BindingRecord> {
-    return this.change(caller, "BindSecret", { secretId, resourceType: target.resourceType, resourceId: target.resourceId }, async (inTransaction) => {
+    return this.calls.change(caller, "BindSecret", { secretId, resourceType: target.resourceType, resourceId: target.resourceId }, async (inTransaction) => {
       requireText("secret_id", secretId, 64);
       const bind = {
         resourceType: requireResourceType(target.resourceType),
@@ -241,11 +272,16 @@ export class SecretsService {
       };
       try {
         return await inTransaction(async (tx) => {
+          // First, so that a refusal says nothing about what is bound there.
+          await this.resources.require(tx, caller, "BindSecret", bind, { claim: true });
           // The row lock serializes binds of one secret, so "at most one binding" holds across replicas.
           const secret = await this.secretFor(tx, caller, "BindSecret", secretId, { lock: true });
           if (secret.state === "REVOKED") throw new ServiceError("FAILED_PRECONDITION", `secret ${secretId} is revoked and cannot be bound`);
           if (!secret.isShared && bind.resourceType === GLOBAL_RESOURCE_TYPE) {
-            throw new ServiceError("FAILED_PRECONDITION", `secret ${secretId} is private; only shared secrets can be bound to GLOBAL`);
+            throw new ServiceError(
+              "FAILED_PRECONDITION",
+              `secret ${secretId} is private; only shared secrets can be bound to GLOBAL. A shared secret is visible to everyone and resolvable by every GLOBAL consumer: create one with is_shared (secretsctl: --shared) if that is what you mean`,
+            );
           }
           // Counted after the lock, in a statement of its own: the locking read's count predates the lock.
           if (!secret.isShared && (await this.store.countBindings(tx, secretId)) > 0) {
@@ -259,14 +295,22 @@ export class SecretsService {
     });
   }
 
+  /**
+   * By resource and field: for those who may use the resource. By id: also
+   * for the owner of the binding's secret, who may always take it back.
+   */
   async unbindSecret(caller: Caller, lookup: BindingLookup): Promise<void> {
     const audited: Target = "bindingId" in lookup ? {} : { resourceType: lookup.resourceType, resourceId: lookup.resourceId };
-    await this.change(caller, "UnbindSecret", audited, (inTransaction) =>
+    await this.calls.change(caller, "UnbindSecret", audited, (inTransaction) =>
       inTransaction(async (tx) => {
-        const { binding, secret } = await this.bindingFor(tx, caller, lookup);
+        const { binding, secret, resource } = await this.bindingFor(tx, caller, "UnbindSecret", lookup);
         Object.assign(audited, { secretId: secret.id, resourceType: binding.resourceType, resourceId: binding.resourceId });
-        if (!allowed(caller.principal, "modify", secret) && binding.createdBy !== caller.principal.subject) {
-          throw new ServiceError("PERMISSION_DENIED", `only the creator of binding ${binding.id}, the owner of its secret or an admin may remove it`);
+        const mayRemove =
+          binding.resourceType === GLOBAL_RESOURCE_TYPE
+            ? allowed(caller.principal, "modify", secret) || binding.createdBy === caller.principal.subject
+            : resourceAllowed(caller.principal, "use", resource) || allowed(caller.principal, "modify", secret);
+        if (!mayRemove) {
+          throw new ServiceError("PERMISSION_DENIED", `only the owner of ${binding.resourceType}/${binding.resourceId}, its grantees, the owner of secret ${secret.id} or an admin may remove binding ${binding.id}`);
         }
         await this.store.deleteBinding(tx, binding.id);
       }),
@@ -274,29 +318,41 @@ export class SecretsService {
   }
 
   async getBinding(caller: Caller, bindingId: string): Promise<BindingRecord> {
-    return this.read(caller, "GetBinding", {}, async (audited) => {
-      const { binding } = await this.bindingFor(this.store.db, caller, { bindingId });
+    return this.calls.read(caller, "GetBinding", {}, async (audited) => {
+      const { binding } = await this.bindingFor(this.store.db, caller, "GetBinding", { bindingId });
       Object.assign(audited, { secretId: binding.secretId, resourceType: binding.resourceType, resourceId: binding.resourceId });
       return binding;
     });
   }
 
+  /**
+   * For one resource: everything bound there, to those who may read it (and
+   * PERMISSION_DENIED, before any lookup, to others). Otherwise: the bindings
+   * on resources the caller may read, of the caller's own secrets, and GLOBAL.
+   */
   async listBindings(
     caller: Caller,
     filter: { resourceType?: string; resourceId?: string; secretId?: string },
     page: PageRequest,
   ): Promise<{ items: BindingRecord[]; nextPageToken: string }> {
-    return this.read(caller, "ListBindings", { secretId: filter.secretId, resourceType: filter.resourceType, resourceId: filter.resourceId }, async () => {
+    return this.calls.read(caller, "ListBindings", { secretId: filter.secretId, resourceType: filter.resourceType, resourceId: filter.resourceId }, async () => {
       if (filter.resourceType !== undefined) requireResourceType(filter.resourceType);
-      const { after, limit } = readPage(page, filter);
-      const rows = await this.store.listBindings(this.store.db, { ...filter, visibleTo: listScope(caller.principal) }, after, limit + 1);
-      return toPage(rows, limit, filter);
+      const resourceId = filter.resourceId === undefined ? undefined : requireResourceId(filter.resourceId);
+      const scoped = { ...filter, resourceId };
+      const { after, limit } = readPage(page, scoped);
+      const oneResource = scoped.resourceType !== undefined && resourceId !== undefined;
+      if (oneResource) await this.resources.require(this.store.db, caller, "ListBindings", { resourceType: scoped.resourceType!, resourceId });
+      const viewer = oneResource ? undefined : bindingListScope(caller.principal);
+      const rows = await this.store.listBindings(this.store.db, { ...scoped, viewer }, after, limit + 1);
+      return toPage(rows, limit, scoped);
     });
   }
 
   /**
-   * Every value bound to a resource, decrypted. Its audit event is written
-   * before any value is returned: no event, no value.
+   * Every value bound to a resource, decrypted. One audit event per secret
+   * handed out, naming its value version, is written before any value is
+   * returned: no event, no value. A revoked secret fails the whole call
+   * (fail closed); field_name picks the bindings that are still good.
    */
   async resolveResourceSecrets(caller: Caller, resourceType: string, resourceId: string, fieldName?: string): Promise<ResolvedSecret[]> {
     const audited: Target = { resourceType, resourceId };
@@ -307,11 +363,11 @@ export class SecretsService {
         throw new ServiceError("RESOURCE_EXHAUSTED", `too many resolves by ${caller.principal.subject}; retry in ${quota.retryAfterSeconds} s`, false, quota.retryAfterSeconds);
       }
       requireResourceType(resourceType);
-      requireResourceId(resourceId);
-      if (fieldName !== undefined) requireFieldName("field_name", fieldName);
+      const rid = requireResourceId(resourceId);
+      const field = fieldName === undefined ? undefined : requireFieldName("field_name", fieldName);
       let rows;
       try {
-        rows = await this.store.resolveResource(this.store.db, resourceType, resourceId, fieldName);
+        rows = await this.store.resolveResource(this.store.db, resourceType, rid, field);
       } catch (err) {
         if (err instanceof DecryptionError) throw new ServiceError("DATA_LOSS", err.message);
         throw err;
@@ -320,11 +376,14 @@ export class SecretsService {
       const revoked = rows.find((r) => r.state === "REVOKED");
       if (revoked) {
         audited.secretId = revoked.secretId;
-        throw new ServiceError("FAILED_PRECONDITION", `secret ${revoked.secretId} bound to ${resourceType}/${resourceId} as ${revoked.fieldName} is revoked`);
+        throw new ServiceError(
+          "FAILED_PRECONDITION",
+          `the binding of ${revoked.fieldName} on ${resourceType}/${rid} is to secret ${revoked.secretId} ("${revoked.secretName}"), which is revoked, so nothing is returned: unbind it or bind an active secret, or resolve with field_name to get the other bindings`,
+        );
       }
-      if (rows.length === 1) audited.secretId = rows[0]!.secretId;
+      const events = rows.map((r) => ({ action: "ResolveResourceSecrets", ...audited, secretId: r.secretId, secretVersion: r.version, outcome: "ok" }));
       try {
-        await this.audit.writeNow(caller, { action: "ResolveResourceSecrets", ...audited, outcome: "ok" });
+        await this.audit.writeNow(caller, events.length > 0 ? events : [{ action: "ResolveResourceSecrets", ...audited, outcome: "ok" }]);
       } catch {
         // Fail closed: a value is never handed out without its audit event.
         throw new ServiceError("UNAVAILABLE", "the audit log cannot be written, so no value is returned; retry shortly");
@@ -341,56 +400,11 @@ export class SecretsService {
   }
 
   async listAuditEvents(caller: Caller, filter: AuditFilter, page: PageRequest): Promise<{ items: AuditRecord[]; nextPageToken: string }> {
-    return this.read(caller, "ListAuditEvents", {}, async () => {
+    return this.calls.read(caller, "ListAuditEvents", {}, async () => {
       const { after, limit } = readPage(page, filter);
       const rows = await this.auditStore.list(this.store.db, filter, after, limit + 1);
       return toPage(rows, limit, filter);
     });
-  }
-
-  /**
-   * A change: authorized by the RPC table, run in one transaction that also
-   * writes its audit event, so the change and its event commit together. A
-   * failed change leaves a (buffered) event with its outcome.
-   */
-  private async change<T>(
-    caller: Caller,
-    rpc: Rpc,
-    audited: Target,
-    fn: (inTransaction: <R>(work: (tx: Executor) => Promise<R>) => Promise<R>) => Promise<T>,
-  ): Promise<T> {
-    let committed = false;
-    try {
-      authorize(caller, rpc);
-      const result = await fn(async (work) => {
-        const r = await this.store.transaction(async (tx) => {
-          const out = await work(tx);
-          await this.audit.write(tx, caller, { action: rpc, ...audited, outcome: "ok" });
-          return out;
-        });
-        committed = true;
-        return r;
-      });
-      // An idempotent replay answers without a transaction: it still leaves its event.
-      if (!committed) this.audit.enqueue(caller, { action: rpc, ...audited, outcome: "ok" });
-      return result;
-    } catch (err) {
-      this.audit.enqueue(caller, { action: rpc, ...audited, outcome: outcomeOf(err) });
-      throw err;
-    }
-  }
-
-  /** A read of metadata: authorized by the RPC table, audited in the background. */
-  private async read<T>(caller: Caller, rpc: Rpc, audited: Target, fn: (audited: Target) => Promise<T>): Promise<T> {
-    try {
-      authorize(caller, rpc);
-      const result = await fn(audited);
-      this.audit.enqueue(caller, { action: rpc, ...audited, outcome: "ok" });
-      return result;
-    } catch (err) {
-      this.audit.enqueue(caller, { action: rpc, ...audited, outcome: outcomeOf(err) });
-      throw err;
-    }
   }
 
   private async replay(caller: Caller, requestId: string, canonical: string, audited: Target) {
@@ -418,23 +432,33 @@ export class SecretsService {
     return secret;
   }
 
-  private async bindingFor(ex: Executor, caller: Caller, lookup: BindingLookup): Promise<{ binding: BindingRecord; secret: SecretRecord }> {
+  /**
+   * A binding, if the caller may see it: on a resource it may read, of a
+   * secret it may change, or on GLOBAL with a secret it may see. By resource
+   * and field, the resource rule is checked before the lookup.
+   */
+  private async bindingFor(ex: Executor, caller: Caller, rpc: Rpc, lookup: BindingLookup): Promise<{ binding: BindingRecord; secret: SecretRecord; resource: ResourceFacts }> {
     let binding: BindingRecord | undefined;
     let label: string;
     if ("bindingId" in lookup) {
       binding = await this.store.getBinding(ex, requireText("binding_id", lookup.bindingId, 64));
       label = `binding ${lookup.bindingId}`;
     } else {
-      const rt = requireResourceType(lookup.resourceType);
-      const rid = requireResourceId(lookup.resourceId);
+      const key = { resourceType: requireResourceType(lookup.resourceType), resourceId: requireResourceId(lookup.resourceId) };
       const fn = requireFieldName("field_name", lookup.fieldName);
-      binding = await this.store.findBinding(ex, rt, rid, fn);
-      label = `the binding of ${fn} on ${rt}/${rid}`;
+      await this.resources.require(ex, caller, rpc, key);
+      binding = await this.store.findBinding(ex, key.resourceType, key.resourceId, fn);
+      label = `the binding of ${fn} on ${key.resourceType}/${key.resourceId}`;
     }
     const secret = binding && (await this.store.getSecret(ex, binding.secretId));
     if (!binding || !secret) throw notFound(`${label} does not exist`);
-    if (!allowed(caller.principal, "see", secret)) throw new ServiceError("NOT_FOUND", `${label} does not exist`, true);
-    return { binding, secret };
+    const resource = await this.resources.facts(ex, caller, binding);
+    const visible =
+      binding.resourceType === GLOBAL_RESOURCE_TYPE
+        ? allowed(caller.principal, "see", secret)
+        : resourceAllowed(caller.principal, "read", resource) || allowed(caller.principal, "modify", secret);
+    if (!visible) throw new ServiceError("NOT_FOUND", `${label} does not exist`, true);
+    return { binding, secret, resource };
   }
 }
 

@@ -14,6 +14,7 @@ export const LIMITS = {
   authConfigKey: 128,
   authConfigValue: 4096,
   requestId: 128,
+  principal: 256,
 } as const;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -35,8 +36,43 @@ export function checkText(field: string, value: string, max: number): string {
   return value;
 }
 
+/**
+ * Characters that show as nothing or as something else (zero-width, text
+ * direction), stand for bytes that were not UTF-8 (U+FFFD), or are not
+ * characters at all. In a name that people pick by sight, such as a shared
+ * secret's, each lets one thing pass for another.
+ */
+const DECEPTIVE: Array<[RegExp, string]> = [
+  [/\p{Cc}/u, "a control character"],
+  [/\p{Cf}/u, "an invisible formatting character (zero-width or text-direction)"],
+  [/\p{Cs}/u, "an unpaired surrogate (not valid UTF-16)"],
+  [/\p{Co}/u, "a private-use character"],
+  [/[\p{Zl}\p{Zp}]/u, "a line or paragraph separator"],
+  [/\uFFFD/u, "the replacement character (the text was not valid UTF-8)"],
+];
+const ANY_DECEPTIVE = new RegExp(DECEPTIVE.map(([p]) => p.source).join("|"), "u");
+
+/**
+ * A name or id a user chooses (secret, resource, principal...): printable,
+ * without look-alike tricks, and in Unicode NFC so that one name has one
+ * spelling. The refusal names the character and its position, never echoes
+ * the rest.
+ */
+export function requireName(field: string, value: string | undefined, max: number): string {
+  if (value === undefined || value.length === 0) throw invalid(`${field} is required`);
+  const found = ANY_DECEPTIVE.exec(value);
+  if (found) {
+    const what = DECEPTIVE.find(([pattern]) => pattern.test(found[0]))![1];
+    const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    // Counted in characters, as a person counts, not in UTF-16 units.
+    const position = Array.from(value.slice(0, found.index)).length + 1;
+    throw invalid(`${field} contains ${what}, U+${code}, at position ${position}`);
+  }
+  return checkText(field, value.normalize("NFC"), max);
+}
+
 export function requireFieldName(field: string, value: string | undefined): string {
-  const v = requireText(field, value, LIMITS.fieldName);
+  const v = requireName(field, value, LIMITS.fieldName);
   if (!ENV_NAME.test(v)) throw invalid(`${field} must be an environment variable name (letters, digits and _, not starting with a digit)`);
   return v;
 }
@@ -48,7 +84,12 @@ export function requireResourceType(value: string | undefined): string {
 }
 
 export function requireResourceId(value: string | undefined): string {
-  return requireText("resource_id", value, LIMITS.resourceId);
+  return requireName("resource_id", value, LIMITS.resourceId);
+}
+
+/** A principal as named in a grant: a token's name or a JWT subject. */
+export function requirePrincipal(field: string, value: string | undefined): string {
+  return requireName(field, value, LIMITS.principal);
 }
 
 /** Optional text: undefined stays undefined; "" is refused unless allowClear, where it means "clear". */

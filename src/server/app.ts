@@ -61,7 +61,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const reflection = new ReflectionIndex(mounted);
     const interceptors = [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))];
     const served = [
-      { service: SecretsServiceDesc, impl: secretsHandlers(services.secrets, services.keyringService) },
+      { service: SecretsServiceDesc, impl: secretsHandlers(services.secrets, services.keyringService, services.resources) },
       { service: Health, impl: healthHandlers(monitor, [SecretsServiceDesc.typeName]) },
       { service: ReflectionV1, impl: reflectionV1Handlers(reflection) },
       { service: ReflectionV1alpha, impl: reflectionV1alphaHandlers(reflection) },

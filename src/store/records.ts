@@ -79,9 +79,28 @@ export interface AuditRecord {
   principal: string;
   action: string;
   secretId: string | null;
+  secretVersion: number | null;
   resourceType: string | null;
   resourceId: string | null;
+  subject: string | null;
   outcome: string;
   requestId: string;
   peer: string;
+}
+
+export interface ResourceGrantRecord {
+  principal: string;
+  grantedBy: string;
+  grantedAt: Date;
+}
+
+/** A resource's owner and grants; owner undefined while nobody has bound to it. */
+export interface ResourceAccessRecord {
+  resourceType: string;
+  resourceId: string;
+  owner: string | undefined;
+  grants: ResourceGrantRecord[];
+  createdAt: Date | undefined;
+  lastUpdatedBy: string;
+  lastUpdatedAt: Date | undefined;
 }

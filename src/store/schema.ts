@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, customType, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   dataType: () => "bytea",
@@ -72,6 +72,41 @@ export const secretBindings = pgTable(
   ],
 );
 
+/**
+ * Who may bind to a resource: its owner (the first principal to bind to it)
+ * and the principals the owner granted. GLOBAL, the space of shared secrets,
+ * has no row. A row outlives its bindings, so that an emptied job cannot be
+ * claimed by someone else.
+ */
+export const resources = pgTable(
+  "resources",
+  {
+    resourceType: text("resource_type").notNull(),
+    resourceId: text("resource_id").notNull(),
+    owner: text("owner").notNull(),
+    createdAt: at("created_at").notNull().defaultNow(),
+    lastUpdatedBy: text("last_updated_by").notNull(),
+    lastUpdatedAt: at("last_updated_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.resourceType, t.resourceId] }), index("resources_owner_idx").on(t.owner)],
+);
+
+export const resourceGrants = pgTable(
+  "resource_grants",
+  {
+    resourceType: text("resource_type").notNull(),
+    resourceId: text("resource_id").notNull(),
+    principal: text("principal").notNull(),
+    grantedBy: text("granted_by").notNull(),
+    grantedAt: at("granted_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.resourceType, t.resourceId, t.principal] }),
+    foreignKey({ columns: [t.resourceType, t.resourceId], foreignColumns: [resources.resourceType, resources.resourceId] }).onDelete("cascade"),
+    index("resource_grants_principal_idx").on(t.principal),
+  ],
+);
+
 /** Creates carrying a request_id, so that a retry returns the first result. */
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
@@ -127,8 +162,12 @@ export const auditEvents = pgTable(
     principal: text("principal").notNull(),
     action: text("action").notNull(),
     secretId: text("secret_id"),
+    // The value version a resolve handed out.
+    secretVersion: integer("secret_version"),
     resourceType: text("resource_type"),
     resourceId: text("resource_id"),
+    // The principal a call acted on: the grantee of a grant, the new owner of a resource, a token's principal.
+    subject: text("subject"),
     outcome: text("outcome").notNull(),
     requestId: text("request_id").notNull(),
     peer: text("peer").notNull(),

@@ -62,7 +62,8 @@ export interface BindingFilter {
   resourceType?: string;
   resourceId?: string;
   secretId?: string;
-  visibleTo?: string;
+  /** Only bindings on resources this principal owns or was granted, of its own secrets, and on GLOBAL; unset = all. */
+  viewer?: string;
 }
 
 export type NewBinding = Omit<BindingRecord, "createdAt">;
@@ -132,6 +133,14 @@ const boundValues = (withField: boolean) =>
 const boundValuesOfResource = boundValues(false);
 const boundValueOfField = boundValues(true);
 
+// Written out: drizzle renders columns unqualified inside sql``, which would make the correlation ambiguous.
+function bindingVisible(viewer: string | undefined): SQL | undefined {
+  if (viewer === undefined) return undefined;
+  return sql`("secrets"."created_by" = ${viewer} or "secret_bindings"."resource_type" = 'GLOBAL'
+    or exists (select 1 from resources r where r.resource_type = "secret_bindings"."resource_type" and r.resource_id = "secret_bindings"."resource_id" and r.owner = ${viewer})
+    or exists (select 1 from resource_grants g where g.resource_type = "secret_bindings"."resource_type" and g.resource_id = "secret_bindings"."resource_id" and g.principal = ${viewer}))`;
+}
+
 function visible(viewer: string | undefined): SQL | undefined {
   return viewer === undefined ? undefined : or(eq(secrets.isShared, true), eq(secrets.createdBy, viewer));
 }
@@ -177,6 +186,17 @@ export class SecretsStore {
       : and(eq(secrets.name, name), eq(secrets.isShared, false), eq(secrets.createdBy, scope.owner));
     const rows = await ex.select(secretColumns).from(secrets).where(where);
     return rows[0] as SecretRecord | undefined;
+  }
+
+  /** Private secrets of that name, whoever owns them (for admins' lookups by name). */
+  async privateSecretsNamed(ex: Executor, name: string, limit: number): Promise<SecretRecord[]> {
+    const rows = await ex
+      .select(secretColumns)
+      .from(secrets)
+      .where(and(eq(secrets.name, name), eq(secrets.isShared, false)))
+      .orderBy(asc(secrets.createdBy))
+      .limit(limit);
+    return rows as SecretRecord[];
   }
 
   /** Keyset page ordered by id (time-ordered UUIDv7): rows inserted meanwhile never shift a page. */
@@ -276,7 +296,7 @@ export class SecretsStore {
       filter.resourceType === undefined ? undefined : eq(secretBindings.resourceType, filter.resourceType),
       filter.resourceId === undefined ? undefined : eq(secretBindings.resourceId, filter.resourceId),
       filter.secretId === undefined ? undefined : eq(secretBindings.secretId, filter.secretId),
-      visible(filter.visibleTo),
+      bindingVisible(filter.viewer),
       after === undefined ? undefined : gt(secretBindings.id, after),
     );
     const rows = await ex

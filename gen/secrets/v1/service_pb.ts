@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file secrets/v1/service.proto.
  */
 export const file_secrets_v1_service: GenFile = /*@__PURE__*/
-  fileDesc("ChhzZWNyZXRzL3YxL3NlcnZpY2UucHJvdG8SCnNlY3JldHMudjEixQQKBlNlY3JldBIRCglzZWNyZXRfaWQYASABKAkSEwoLc2VjcmV0X25hbWUYAiABKAkSEgoKZmllbGRfbmFtZRgDIAEoCRIRCglpc19zaGFyZWQYBCABKAgSJgoFc3RhdGUYBSABKA4yFy5zZWNyZXRzLnYxLlNlY3JldFN0YXRlEhUKCHByb3ZpZGVyGAYgASgJSACIAQESEgoFbW9kZWwYByABKAlIAYgBARIUCgxtYXNrZWRfdmFsdWUYCCABKAkSOwoNbWFza2VkX2ZpZWxkcxgJIAMoCzIkLnNlY3JldHMudjEuU2VjcmV0Lk1hc2tlZEZpZWxkc0VudHJ5EjcKC2F1dGhfY29uZmlnGAogAygLMiIuc2VjcmV0cy52MS5TZWNyZXQuQXV0aENvbmZpZ0VudHJ5Eg8KB3ZlcnNpb24YCyABKAUSDAoEZXRhZxgMIAEoCRIVCg1iaW5kaW5nX2NvdW50GA0gASgFEhIKCmNyZWF0ZWRfYnkYDiABKAkSEgoKY3JlYXRlZF9hdBgPIAEoAxIXCg9sYXN0X3VwZGF0ZWRfYnkYECABKAkSFwoPbGFzdF91cGRhdGVkX2F0GBEgASgDGjMKEU1hc2tlZEZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCwoJX3Byb3ZpZGVyQggKBl9tb2RlbCKeAQoNU2VjcmV0QmluZGluZxISCgpiaW5kaW5nX2lkGAEgASgJEhEKCXNlY3JldF9pZBgCIAEoCRIVCg1yZXNvdXJjZV90eXBlGAMgASgJEhMKC3Jlc291cmNlX2lkGAQgASgJEhIKCmZpZWxkX25hbWUYBSABKAkSEgoKY3JlYXRlZF9ieRgGIAEoCRISCgpjcmVhdGVkX2F0GAcgASgDIowEChpDcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdBITCgtzZWNyZXRfbmFtZRgBIAEoCRIZCgxzZWNyZXRfdmFsdWUYAiABKAlIAIgBARJPCg1zZWNyZXRfZmllbGRzGAMgAygLMjguc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdC5TZWNyZXRGaWVsZHNFbnRyeRISCgpmaWVsZF9uYW1lGAQgASgJEhUKDXJlc291cmNlX3R5cGUYBSABKAkSEwoLcmVzb3VyY2VfaWQYBiABKAkSFQoIcHJvdmlkZXIYByABKAlIAYgBARISCgVtb2RlbBgIIAEoCUgCiAEBEksKC2F1dGhfY29uZmlnGAkgAygLMjYuc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSEQoJaXNfc2hhcmVkGAogASgIEhIKCnJlcXVlc3RfaWQYCyABKAkaMwoRU2VjcmV0RmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARoxCg9BdXRoQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIPCg1fc2VjcmV0X3ZhbHVlQgsKCV9wcm92aWRlckIICgZfbW9kZWwibQobQ3JlYXRlQW5kQmluZFNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0EioKB2JpbmRpbmcYAiABKAsyGS5zZWNyZXRzLnYxLlNlY3JldEJpbmRpbmciywMKE0NyZWF0ZVNlY3JldFJlcXVlc3QSEwoLc2VjcmV0X25hbWUYASABKAkSGQoMc2VjcmV0X3ZhbHVlGAIgASgJSACIAQESSAoNc2VjcmV0X2ZpZWxkcxgDIAMoCzIxLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdC5TZWNyZXRGaWVsZHNFbnRyeRISCgpmaWVsZF9uYW1lGAQgASgJEhUKCHByb3ZpZGVyGAUgASgJSAGIAQESEgoFbW9kZWwYBiABKAlIAogBARJECgthdXRoX2NvbmZpZxgHIAMoCzIvLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSEQoJaXNfc2hhcmVkGAggASgIEhIKCnJlcXVlc3RfaWQYCSABKAkaMwoRU2VjcmV0RmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARoxCg9BdXRoQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIPCg1fc2VjcmV0X3ZhbHVlQgsKCV9wcm92aWRlckIICgZfbW9kZWwiOgoUQ3JlYXRlU2VjcmV0UmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQiYAoQR2V0U2VjcmV0UmVxdWVzdBIRCglzZWNyZXRfaWQYASABKAkSEwoLc2VjcmV0X25hbWUYAiABKAkSFgoJaXNfc2hhcmVkGAMgASgISACIAQFCDAoKX2lzX3NoYXJlZCI3ChFHZXRTZWNyZXRSZXNwb25zZRIiCgZzZWNyZXQYASABKAsyEi5zZWNyZXRzLnYxLlNlY3JldCKFAQoSTGlzdFNlY3JldHNSZXF1ZXN0EhYKCWlzX3NoYXJlZBgBIAEoCEgAiAEBEhUKCHByb3ZpZGVyGAIgASgJSAGIAQESEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAlCDAoKX2lzX3NoYXJlZEILCglfcHJvdmlkZXIiUwoTTGlzdFNlY3JldHNSZXNwb25zZRIjCgdzZWNyZXRzGAEgAygLMhIuc2VjcmV0cy52MS5TZWNyZXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIsUDChNVcGRhdGVTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCRIZCgxzZWNyZXRfdmFsdWUYAiABKAlIAIgBARJICg1zZWNyZXRfZmllbGRzGAMgAygLMjEuc2VjcmV0cy52MS5VcGRhdGVTZWNyZXRSZXF1ZXN0LlNlY3JldEZpZWxkc0VudHJ5EhUKCHByb3ZpZGVyGAQgASgJSAGIAQESEgoFbW9kZWwYBSABKAlIAogBARJECgthdXRoX2NvbmZpZxgGIAMoCzIvLnNlY3JldHMudjEuVXBkYXRlU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSGQoRY2xlYXJfYXV0aF9jb25maWcYByABKAgSEQoEZXRhZxgIIAEoCUgDiAEBGjMKEVNlY3JldEZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDwoNX3NlY3JldF92YWx1ZUILCglfcHJvdmlkZXJCCAoGX21vZGVsQgcKBV9ldGFnIjoKFFVwZGF0ZVNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0IigKE1Jldm9rZVNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIjoKFFJldm9rZVNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0IigKE0RlbGV0ZVNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIhYKFERlbGV0ZVNlY3JldFJlc3BvbnNlImYKEUJpbmRTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCRIVCg1yZXNvdXJjZV90eXBlGAIgASgJEhMKC3Jlc291cmNlX2lkGAMgASgJEhIKCmZpZWxkX25hbWUYBCABKAkiQAoSQmluZFNlY3JldFJlc3BvbnNlEioKB2JpbmRpbmcYASABKAsyGS5zZWNyZXRzLnYxLlNlY3JldEJpbmRpbmciaQoTVW5iaW5kU2VjcmV0UmVxdWVzdBISCgpiaW5kaW5nX2lkGAEgASgJEhUKDXJlc291cmNlX3R5cGUYAiABKAkSEwoLcmVzb3VyY2VfaWQYAyABKAkSEgoKZmllbGRfbmFtZRgEIAEoCSIWChRVbmJpbmRTZWNyZXRSZXNwb25zZSInChFHZXRCaW5kaW5nUmVxdWVzdBISCgpiaW5kaW5nX2lkGAEgASgJIkAKEkdldEJpbmRpbmdSZXNwb25zZRIqCgdiaW5kaW5nGAEgASgLMhkuc2VjcmV0cy52MS5TZWNyZXRCaW5kaW5nIroBChNMaXN0QmluZGluZ3NSZXF1ZXN0EhoKDXJlc291cmNlX3R5cGUYASABKAlIAIgBARIYCgtyZXNvdXJjZV9pZBgCIAEoCUgBiAEBEhYKCXNlY3JldF9pZBgDIAEoCUgCiAEBEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJQhAKDl9yZXNvdXJjZV90eXBlQg4KDF9yZXNvdXJjZV9pZEIMCgpfc2VjcmV0X2lkIlwKFExpc3RCaW5kaW5nc1Jlc3BvbnNlEisKCGJpbmRpbmdzGAEgAygLMhkuc2VjcmV0cy52MS5TZWNyZXRCaW5kaW5nEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJzCh1SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVxdWVzdBIVCg1yZXNvdXJjZV90eXBlGAEgASgJEhMKC3Jlc291cmNlX2lkGAIgASgJEhcKCmZpZWxkX25hbWUYAyABKAlIAIgBAUINCgtfZmllbGRfbmFtZSKJAwoOUmVzb2x2ZWRTZWNyZXQSEgoKZmllbGRfbmFtZRgBIAEoCRIRCglzZWNyZXRfaWQYAiABKAkSEwoLc2VjcmV0X25hbWUYAyABKAkSDQoFdmFsdWUYBCABKAkSNgoGZmllbGRzGAUgAygLMiYuc2VjcmV0cy52MS5SZXNvbHZlZFNlY3JldC5GaWVsZHNFbnRyeRIVCghwcm92aWRlchgGIAEoCUgAiAEBEhIKBW1vZGVsGAcgASgJSAGIAQESPwoLYXV0aF9jb25maWcYCCADKAsyKi5zZWNyZXRzLnYxLlJlc29sdmVkU2VjcmV0LkF1dGhDb25maWdFbnRyeRIPCgd2ZXJzaW9uGAkgASgFGi0KC0ZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCwoJX3Byb3ZpZGVyQggKBl9tb2RlbCJNCh5SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVzcG9uc2USKwoHc2VjcmV0cxgBIAMoCzIaLnNlY3JldHMudjEuUmVzb2x2ZWRTZWNyZXQiwQEKCkF1ZGl0RXZlbnQSEAoIZXZlbnRfaWQYASABKAkSDAoEdGltZRgCIAEoAxIRCglwcmluY2lwYWwYAyABKAkSDgoGYWN0aW9uGAQgASgJEhEKCXNlY3JldF9pZBgFIAEoCRIVCg1yZXNvdXJjZV90eXBlGAYgASgJEhMKC3Jlc291cmNlX2lkGAcgASgJEg8KB291dGNvbWUYCCABKAkSEgoKcmVxdWVzdF9pZBgJIAEoCRIMCgRwZWVyGAogASgJIvcBChZMaXN0QXVkaXRFdmVudHNSZXF1ZXN0EhYKCXByaW5jaXBhbBgBIAEoCUgAiAEBEhYKCXNlY3JldF9pZBgCIAEoCUgBiAEBEhMKBmFjdGlvbhgDIAEoCUgCiAEBEhcKCnN0YXJ0X3RpbWUYBCABKANIA4gBARIVCghlbmRfdGltZRgFIAEoA0gEiAEBEhEKCXBhZ2Vfc2l6ZRgGIAEoBRISCgpwYWdlX3Rva2VuGAcgASgJQgwKCl9wcmluY2lwYWxCDAoKX3NlY3JldF9pZEIJCgdfYWN0aW9uQg0KC19zdGFydF90aW1lQgsKCV9lbmRfdGltZSJaChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRImCgZldmVudHMYASADKAsyFi5zZWNyZXRzLnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhkKF0dldEtleXJpbmdTdGF0dXNSZXF1ZXN0InMKEEtla1ZlcnNpb25TdGF0dXMSDwoHdmVyc2lvbhgBIAEoBRINCgVzdGF0ZRgCIAEoCRIaChJmaW5nZXJwcmludF9wcmVmaXgYAyABKAkSEwoLdmFsdWVfY291bnQYBCABKAMSDgoGbG9hZGVkGAUgASgIImIKGEdldEtleXJpbmdTdGF0dXNSZXNwb25zZRIWCg5hY3RpdmVfdmVyc2lvbhgBIAEoBRIuCgh2ZXJzaW9ucxgCIAMoCzIcLnNlY3JldHMudjEuS2VrVmVyc2lvblN0YXR1cypeCgtTZWNyZXRTdGF0ZRIcChhTRUNSRVRfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNTRUNSRVRfU1RBVEVfQUNUSVZFEAESGAoUU0VDUkVUX1NUQVRFX1JFVk9LRUQQAjLRDgoOU2VjcmV0c1NlcnZpY2USmgEKE0NyZWF0ZUFuZEJpbmRTZWNyZXQSJi5zZWNyZXRzLnYxLkNyZWF0ZUFuZEJpbmRTZWNyZXRSZXF1ZXN0Gicuc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVzcG9uc2UiMoLT5JMCLDoBKiInL2FwaS8zLjAvbWxmbG93L3NlY3JldHMvY3JlYXRlLWFuZC1iaW5kEnwKDENyZWF0ZVNlY3JldBIfLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdBogLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVzcG9uc2UiKYLT5JMCIzoBKiIeL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvY3JlYXRlEnAKCUdldFNlY3JldBIcLnNlY3JldHMudjEuR2V0U2VjcmV0UmVxdWVzdBodLnNlY3JldHMudjEuR2V0U2VjcmV0UmVzcG9uc2UiJpACAYLT5JMCHRIbL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvZ2V0EncKC0xpc3RTZWNyZXRzEh4uc2VjcmV0cy52MS5MaXN0U2VjcmV0c1JlcXVlc3QaHy5zZWNyZXRzLnYxLkxpc3RTZWNyZXRzUmVzcG9uc2UiJ5ACAYLT5JMCHhIcL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvbGlzdBKxAQoMVXBkYXRlU2VjcmV0Eh8uc2VjcmV0cy52MS5VcGRhdGVTZWNyZXRSZXF1ZXN0GiAuc2VjcmV0cy52MS5VcGRhdGVTZWNyZXRSZXNwb25zZSJegtPkkwJYOgEqWis6ASpiBnNlY3JldCIeL2FwaS8zLjAvbWxmbG93L3NlY3JldHMvdXBkYXRlYgZzZWNyZXQyHi9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL3VwZGF0ZRJ8CgxSZXZva2VTZWNyZXQSHy5zZWNyZXRzLnYxLlJldm9rZVNlY3JldFJlcXVlc3QaIC5zZWNyZXRzLnYxLlJldm9rZVNlY3JldFJlc3BvbnNlIimC0+STAiM6ASoiHi9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL3Jldm9rZRJ8CgxEZWxldGVTZWNyZXQSHy5zZWNyZXRzLnYxLkRlbGV0ZVNlY3JldFJlcXVlc3QaIC5zZWNyZXRzLnYxLkRlbGV0ZVNlY3JldFJlc3BvbnNlIimQAgKC0+STAiAqHi9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL2RlbGV0ZRJ0CgpCaW5kU2VjcmV0Eh0uc2VjcmV0cy52MS5CaW5kU2VjcmV0UmVxdWVzdBoeLnNlY3JldHMudjEuQmluZFNlY3JldFJlc3BvbnNlIieC0+STAiE6ASoiHC9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL2JpbmQSfAoMVW5iaW5kU2VjcmV0Eh8uc2VjcmV0cy52MS5VbmJpbmRTZWNyZXRSZXF1ZXN0GiAuc2VjcmV0cy52MS5VbmJpbmRTZWNyZXRSZXNwb25zZSIpkAICgtPkkwIgKh4vYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy91bmJpbmQSewoKR2V0QmluZGluZxIdLnNlY3JldHMudjEuR2V0QmluZGluZ1JlcXVlc3QaHi5zZWNyZXRzLnYxLkdldEJpbmRpbmdSZXNwb25zZSIukAIBgtPkkwIlEiMvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9nZXQtYmluZGluZxKDAQoMTGlzdEJpbmRpbmdzEh8uc2VjcmV0cy52MS5MaXN0QmluZGluZ3NSZXF1ZXN0GiAuc2VjcmV0cy52MS5MaXN0QmluZGluZ3NSZXNwb25zZSIwkAIBgtPkkwInEiUvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9saXN0LWJpbmRpbmdzEnEKFlJlc29sdmVSZXNvdXJjZVNlY3JldHMSKS5zZWNyZXRzLnYxLlJlc29sdmVSZXNvdXJjZVNlY3JldHNSZXF1ZXN0Giouc2VjcmV0cy52MS5SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVzcG9uc2UiABKLAQoPTGlzdEF1ZGl0RXZlbnRzEiIuc2VjcmV0cy52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiMuc2VjcmV0cy52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZSIvkAIBgtPkkwImEiQvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9hdWRpdC1ldmVudHMSkAEKEEdldEtleXJpbmdTdGF0dXMSIy5zZWNyZXRzLnYxLkdldEtleXJpbmdTdGF0dXNSZXF1ZXN0GiQuc2VjcmV0cy52MS5HZXRLZXlyaW5nU3RhdHVzUmVzcG9uc2UiMZACAYLT5JMCKBImL2FwaS8yLjAvbWxmbG93L3NlY3JldHMva2V5cmluZy1zdGF0dXNiBnByb3RvMw", [file_google_api_annotations]);
+  fileDesc("ChhzZWNyZXRzL3YxL3NlcnZpY2UucHJvdG8SCnNlY3JldHMudjEixQQKBlNlY3JldBIRCglzZWNyZXRfaWQYASABKAkSEwoLc2VjcmV0X25hbWUYAiABKAkSEgoKZmllbGRfbmFtZRgDIAEoCRIRCglpc19zaGFyZWQYBCABKAgSJgoFc3RhdGUYBSABKA4yFy5zZWNyZXRzLnYxLlNlY3JldFN0YXRlEhUKCHByb3ZpZGVyGAYgASgJSACIAQESEgoFbW9kZWwYByABKAlIAYgBARIUCgxtYXNrZWRfdmFsdWUYCCABKAkSOwoNbWFza2VkX2ZpZWxkcxgJIAMoCzIkLnNlY3JldHMudjEuU2VjcmV0Lk1hc2tlZEZpZWxkc0VudHJ5EjcKC2F1dGhfY29uZmlnGAogAygLMiIuc2VjcmV0cy52MS5TZWNyZXQuQXV0aENvbmZpZ0VudHJ5Eg8KB3ZlcnNpb24YCyABKAUSDAoEZXRhZxgMIAEoCRIVCg1iaW5kaW5nX2NvdW50GA0gASgFEhIKCmNyZWF0ZWRfYnkYDiABKAkSEgoKY3JlYXRlZF9hdBgPIAEoAxIXCg9sYXN0X3VwZGF0ZWRfYnkYECABKAkSFwoPbGFzdF91cGRhdGVkX2F0GBEgASgDGjMKEU1hc2tlZEZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCwoJX3Byb3ZpZGVyQggKBl9tb2RlbCKeAQoNU2VjcmV0QmluZGluZxISCgpiaW5kaW5nX2lkGAEgASgJEhEKCXNlY3JldF9pZBgCIAEoCRIVCg1yZXNvdXJjZV90eXBlGAMgASgJEhMKC3Jlc291cmNlX2lkGAQgASgJEhIKCmZpZWxkX25hbWUYBSABKAkSEgoKY3JlYXRlZF9ieRgGIAEoCRISCgpjcmVhdGVkX2F0GAcgASgDIowEChpDcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdBITCgtzZWNyZXRfbmFtZRgBIAEoCRIZCgxzZWNyZXRfdmFsdWUYAiABKAlIAIgBARJPCg1zZWNyZXRfZmllbGRzGAMgAygLMjguc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdC5TZWNyZXRGaWVsZHNFbnRyeRISCgpmaWVsZF9uYW1lGAQgASgJEhUKDXJlc291cmNlX3R5cGUYBSABKAkSEwoLcmVzb3VyY2VfaWQYBiABKAkSFQoIcHJvdmlkZXIYByABKAlIAYgBARISCgVtb2RlbBgIIAEoCUgCiAEBEksKC2F1dGhfY29uZmlnGAkgAygLMjYuc2VjcmV0cy52MS5DcmVhdGVBbmRCaW5kU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSEQoJaXNfc2hhcmVkGAogASgIEhIKCnJlcXVlc3RfaWQYCyABKAkaMwoRU2VjcmV0RmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARoxCg9BdXRoQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIPCg1fc2VjcmV0X3ZhbHVlQgsKCV9wcm92aWRlckIICgZfbW9kZWwibQobQ3JlYXRlQW5kQmluZFNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0EioKB2JpbmRpbmcYAiABKAsyGS5zZWNyZXRzLnYxLlNlY3JldEJpbmRpbmciywMKE0NyZWF0ZVNlY3JldFJlcXVlc3QSEwoLc2VjcmV0X25hbWUYASABKAkSGQoMc2VjcmV0X3ZhbHVlGAIgASgJSACIAQESSAoNc2VjcmV0X2ZpZWxkcxgDIAMoCzIxLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdC5TZWNyZXRGaWVsZHNFbnRyeRISCgpmaWVsZF9uYW1lGAQgASgJEhUKCHByb3ZpZGVyGAUgASgJSAGIAQESEgoFbW9kZWwYBiABKAlIAogBARJECgthdXRoX2NvbmZpZxgHIAMoCzIvLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSEQoJaXNfc2hhcmVkGAggASgIEhIKCnJlcXVlc3RfaWQYCSABKAkaMwoRU2VjcmV0RmllbGRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARoxCg9BdXRoQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIPCg1fc2VjcmV0X3ZhbHVlQgsKCV9wcm92aWRlckIICgZfbW9kZWwiOgoUQ3JlYXRlU2VjcmV0UmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQiYAoQR2V0U2VjcmV0UmVxdWVzdBIRCglzZWNyZXRfaWQYASABKAkSEwoLc2VjcmV0X25hbWUYAiABKAkSFgoJaXNfc2hhcmVkGAMgASgISACIAQFCDAoKX2lzX3NoYXJlZCI3ChFHZXRTZWNyZXRSZXNwb25zZRIiCgZzZWNyZXQYASABKAsyEi5zZWNyZXRzLnYxLlNlY3JldCKFAQoSTGlzdFNlY3JldHNSZXF1ZXN0EhYKCWlzX3NoYXJlZBgBIAEoCEgAiAEBEhUKCHByb3ZpZGVyGAIgASgJSAGIAQESEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAlCDAoKX2lzX3NoYXJlZEILCglfcHJvdmlkZXIiUwoTTGlzdFNlY3JldHNSZXNwb25zZRIjCgdzZWNyZXRzGAEgAygLMhIuc2VjcmV0cy52MS5TZWNyZXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIsUDChNVcGRhdGVTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCRIZCgxzZWNyZXRfdmFsdWUYAiABKAlIAIgBARJICg1zZWNyZXRfZmllbGRzGAMgAygLMjEuc2VjcmV0cy52MS5VcGRhdGVTZWNyZXRSZXF1ZXN0LlNlY3JldEZpZWxkc0VudHJ5EhUKCHByb3ZpZGVyGAQgASgJSAGIAQESEgoFbW9kZWwYBSABKAlIAogBARJECgthdXRoX2NvbmZpZxgGIAMoCzIvLnNlY3JldHMudjEuVXBkYXRlU2VjcmV0UmVxdWVzdC5BdXRoQ29uZmlnRW50cnkSGQoRY2xlYXJfYXV0aF9jb25maWcYByABKAgSEQoEZXRhZxgIIAEoCUgDiAEBGjMKEVNlY3JldEZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDwoNX3NlY3JldF92YWx1ZUILCglfcHJvdmlkZXJCCAoGX21vZGVsQgcKBV9ldGFnIjoKFFVwZGF0ZVNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0IigKE1Jldm9rZVNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIjoKFFJldm9rZVNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0IigKE0RlbGV0ZVNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIhYKFERlbGV0ZVNlY3JldFJlc3BvbnNlImYKEUJpbmRTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCRIVCg1yZXNvdXJjZV90eXBlGAIgASgJEhMKC3Jlc291cmNlX2lkGAMgASgJEhIKCmZpZWxkX25hbWUYBCABKAkiQAoSQmluZFNlY3JldFJlc3BvbnNlEioKB2JpbmRpbmcYASABKAsyGS5zZWNyZXRzLnYxLlNlY3JldEJpbmRpbmciaQoTVW5iaW5kU2VjcmV0UmVxdWVzdBISCgpiaW5kaW5nX2lkGAEgASgJEhUKDXJlc291cmNlX3R5cGUYAiABKAkSEwoLcmVzb3VyY2VfaWQYAyABKAkSEgoKZmllbGRfbmFtZRgEIAEoCSIWChRVbmJpbmRTZWNyZXRSZXNwb25zZSInChFHZXRCaW5kaW5nUmVxdWVzdBISCgpiaW5kaW5nX2lkGAEgASgJIkAKEkdldEJpbmRpbmdSZXNwb25zZRIqCgdiaW5kaW5nGAEgASgLMhkuc2VjcmV0cy52MS5TZWNyZXRCaW5kaW5nIroBChNMaXN0QmluZGluZ3NSZXF1ZXN0EhoKDXJlc291cmNlX3R5cGUYASABKAlIAIgBARIYCgtyZXNvdXJjZV9pZBgCIAEoCUgBiAEBEhYKCXNlY3JldF9pZBgDIAEoCUgCiAEBEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJQhAKDl9yZXNvdXJjZV90eXBlQg4KDF9yZXNvdXJjZV9pZEIMCgpfc2VjcmV0X2lkIlwKFExpc3RCaW5kaW5nc1Jlc3BvbnNlEisKCGJpbmRpbmdzGAEgAygLMhkuc2VjcmV0cy52MS5TZWNyZXRCaW5kaW5nEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJzCh1SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVxdWVzdBIVCg1yZXNvdXJjZV90eXBlGAEgASgJEhMKC3Jlc291cmNlX2lkGAIgASgJEhcKCmZpZWxkX25hbWUYAyABKAlIAIgBAUINCgtfZmllbGRfbmFtZSKJAwoOUmVzb2x2ZWRTZWNyZXQSEgoKZmllbGRfbmFtZRgBIAEoCRIRCglzZWNyZXRfaWQYAiABKAkSEwoLc2VjcmV0X25hbWUYAyABKAkSDQoFdmFsdWUYBCABKAkSNgoGZmllbGRzGAUgAygLMiYuc2VjcmV0cy52MS5SZXNvbHZlZFNlY3JldC5GaWVsZHNFbnRyeRIVCghwcm92aWRlchgGIAEoCUgAiAEBEhIKBW1vZGVsGAcgASgJSAGIAQESPwoLYXV0aF9jb25maWcYCCADKAsyKi5zZWNyZXRzLnYxLlJlc29sdmVkU2VjcmV0LkF1dGhDb25maWdFbnRyeRIPCgd2ZXJzaW9uGAkgASgFGi0KC0ZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQXV0aENvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCwoJX3Byb3ZpZGVyQggKBl9tb2RlbCJNCh5SZXNvbHZlUmVzb3VyY2VTZWNyZXRzUmVzcG9uc2USKwoHc2VjcmV0cxgBIAMoCzIaLnNlY3JldHMudjEuUmVzb2x2ZWRTZWNyZXQi6gEKCkF1ZGl0RXZlbnQSEAoIZXZlbnRfaWQYASABKAkSDAoEdGltZRgCIAEoAxIRCglwcmluY2lwYWwYAyABKAkSDgoGYWN0aW9uGAQgASgJEhEKCXNlY3JldF9pZBgFIAEoCRIVCg1yZXNvdXJjZV90eXBlGAYgASgJEhMKC3Jlc291cmNlX2lkGAcgASgJEg8KB291dGNvbWUYCCABKAkSEgoKcmVxdWVzdF9pZBgJIAEoCRIMCgRwZWVyGAogASgJEhYKDnNlY3JldF92ZXJzaW9uGAsgASgFEg8KB3N1YmplY3QYDCABKAki9wEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSFgoJcHJpbmNpcGFsGAEgASgJSACIAQESFgoJc2VjcmV0X2lkGAIgASgJSAGIAQESEwoGYWN0aW9uGAMgASgJSAKIAQESFwoKc3RhcnRfdGltZRgEIAEoA0gDiAEBEhUKCGVuZF90aW1lGAUgASgDSASIAQESEQoJcGFnZV9zaXplGAYgASgFEhIKCnBhZ2VfdG9rZW4YByABKAlCDAoKX3ByaW5jaXBhbEIMCgpfc2VjcmV0X2lkQgkKB19hY3Rpb25CDQoLX3N0YXJ0X3RpbWVCCwoJX2VuZF90aW1lIloKF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEiYKBmV2ZW50cxgBIAMoCzIWLnNlY3JldHMudjEuQXVkaXRFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiGQoXR2V0S2V5cmluZ1N0YXR1c1JlcXVlc3QicwoQS2VrVmVyc2lvblN0YXR1cxIPCgd2ZXJzaW9uGAEgASgFEg0KBXN0YXRlGAIgASgJEhoKEmZpbmdlcnByaW50X3ByZWZpeBgDIAEoCRITCgt2YWx1ZV9jb3VudBgEIAEoAxIOCgZsb2FkZWQYBSABKAgiYgoYR2V0S2V5cmluZ1N0YXR1c1Jlc3BvbnNlEhYKDmFjdGl2ZV92ZXJzaW9uGAEgASgFEi4KCHZlcnNpb25zGAIgAygLMhwuc2VjcmV0cy52MS5LZWtWZXJzaW9uU3RhdHVzIrwBCg5SZXNvdXJjZUFjY2VzcxIVCg1yZXNvdXJjZV90eXBlGAEgASgJEhMKC3Jlc291cmNlX2lkGAIgASgJEg0KBW93bmVyGAMgASgJEikKBmdyYW50cxgEIAMoCzIZLnNlY3JldHMudjEuUmVzb3VyY2VHcmFudBISCgpjcmVhdGVkX2F0GAUgASgDEhcKD2xhc3RfdXBkYXRlZF9ieRgGIAEoCRIXCg9sYXN0X3VwZGF0ZWRfYXQYByABKAMiSgoNUmVzb3VyY2VHcmFudBIRCglwcmluY2lwYWwYASABKAkSEgoKZ3JhbnRlZF9ieRgCIAEoCRISCgpncmFudGVkX2F0GAMgASgDIkYKGEdldFJlc291cmNlQWNjZXNzUmVxdWVzdBIVCg1yZXNvdXJjZV90eXBlGAEgASgJEhMKC3Jlc291cmNlX2lkGAIgASgJIlAKGUdldFJlc291cmNlQWNjZXNzUmVzcG9uc2USMwoPcmVzb3VyY2VfYWNjZXNzGAEgASgLMhouc2VjcmV0cy52MS5SZXNvdXJjZUFjY2VzcyJbChpHcmFudFJlc291cmNlQWNjZXNzUmVxdWVzdBIVCg1yZXNvdXJjZV90eXBlGAEgASgJEhMKC3Jlc291cmNlX2lkGAIgASgJEhEKCXByaW5jaXBhbBgDIAEoCSJSChtHcmFudFJlc291cmNlQWNjZXNzUmVzcG9uc2USMwoPcmVzb3VyY2VfYWNjZXNzGAEgASgLMhouc2VjcmV0cy52MS5SZXNvdXJjZUFjY2VzcyJcChtSZXZva2VSZXNvdXJjZUFjY2Vzc1JlcXVlc3QSFQoNcmVzb3VyY2VfdHlwZRgBIAEoCRITCgtyZXNvdXJjZV9pZBgCIAEoCRIRCglwcmluY2lwYWwYAyABKAkiUwocUmV2b2tlUmVzb3VyY2VBY2Nlc3NSZXNwb25zZRIzCg9yZXNvdXJjZV9hY2Nlc3MYASABKAsyGi5zZWNyZXRzLnYxLlJlc291cmNlQWNjZXNzImEKIFRyYW5zZmVyUmVzb3VyY2VPd25lcnNoaXBSZXF1ZXN0EhUKDXJlc291cmNlX3R5cGUYASABKAkSEwoLcmVzb3VyY2VfaWQYAiABKAkSEQoJbmV3X293bmVyGAMgASgJIlgKIVRyYW5zZmVyUmVzb3VyY2VPd25lcnNoaXBSZXNwb25zZRIzCg9yZXNvdXJjZV9hY2Nlc3MYASABKAsyGi5zZWNyZXRzLnYxLlJlc291cmNlQWNjZXNzKl4KC1NlY3JldFN0YXRlEhwKGFNFQ1JFVF9TVEFURV9VTlNQRUNJRklFRBAAEhcKE1NFQ1JFVF9TVEFURV9BQ1RJVkUQARIYChRTRUNSRVRfU1RBVEVfUkVWT0tFRBACMu4TCg5TZWNyZXRzU2VydmljZRKaAQoTQ3JlYXRlQW5kQmluZFNlY3JldBImLnNlY3JldHMudjEuQ3JlYXRlQW5kQmluZFNlY3JldFJlcXVlc3QaJy5zZWNyZXRzLnYxLkNyZWF0ZUFuZEJpbmRTZWNyZXRSZXNwb25zZSIygtPkkwIsOgEqIicvYXBpLzMuMC9tbGZsb3cvc2VjcmV0cy9jcmVhdGUtYW5kLWJpbmQSfAoMQ3JlYXRlU2VjcmV0Eh8uc2VjcmV0cy52MS5DcmVhdGVTZWNyZXRSZXF1ZXN0GiAuc2VjcmV0cy52MS5DcmVhdGVTZWNyZXRSZXNwb25zZSIpgtPkkwIjOgEqIh4vYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9jcmVhdGUScAoJR2V0U2VjcmV0Ehwuc2VjcmV0cy52MS5HZXRTZWNyZXRSZXF1ZXN0Gh0uc2VjcmV0cy52MS5HZXRTZWNyZXRSZXNwb25zZSImkAIBgtPkkwIdEhsvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9nZXQSdwoLTGlzdFNlY3JldHMSHi5zZWNyZXRzLnYxLkxpc3RTZWNyZXRzUmVxdWVzdBofLnNlY3JldHMudjEuTGlzdFNlY3JldHNSZXNwb25zZSInkAIBgtPkkwIeEhwvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9saXN0ErEBCgxVcGRhdGVTZWNyZXQSHy5zZWNyZXRzLnYxLlVwZGF0ZVNlY3JldFJlcXVlc3QaIC5zZWNyZXRzLnYxLlVwZGF0ZVNlY3JldFJlc3BvbnNlIl6C0+STAlg6ASpaKzoBKmIGc2VjcmV0Ih4vYXBpLzMuMC9tbGZsb3cvc2VjcmV0cy91cGRhdGViBnNlY3JldDIeL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvdXBkYXRlEnwKDFJldm9rZVNlY3JldBIfLnNlY3JldHMudjEuUmV2b2tlU2VjcmV0UmVxdWVzdBogLnNlY3JldHMudjEuUmV2b2tlU2VjcmV0UmVzcG9uc2UiKYLT5JMCIzoBKiIeL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvcmV2b2tlEnwKDERlbGV0ZVNlY3JldBIfLnNlY3JldHMudjEuRGVsZXRlU2VjcmV0UmVxdWVzdBogLnNlY3JldHMudjEuRGVsZXRlU2VjcmV0UmVzcG9uc2UiKZACAoLT5JMCICoeL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvZGVsZXRlEnQKCkJpbmRTZWNyZXQSHS5zZWNyZXRzLnYxLkJpbmRTZWNyZXRSZXF1ZXN0Gh4uc2VjcmV0cy52MS5CaW5kU2VjcmV0UmVzcG9uc2UiJ4LT5JMCIToBKiIcL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvYmluZBJ8CgxVbmJpbmRTZWNyZXQSHy5zZWNyZXRzLnYxLlVuYmluZFNlY3JldFJlcXVlc3QaIC5zZWNyZXRzLnYxLlVuYmluZFNlY3JldFJlc3BvbnNlIimQAgKC0+STAiAqHi9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL3VuYmluZBJ7CgpHZXRCaW5kaW5nEh0uc2VjcmV0cy52MS5HZXRCaW5kaW5nUmVxdWVzdBoeLnNlY3JldHMudjEuR2V0QmluZGluZ1Jlc3BvbnNlIi6QAgGC0+STAiUSIy9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL2dldC1iaW5kaW5nEoMBCgxMaXN0QmluZGluZ3MSHy5zZWNyZXRzLnYxLkxpc3RCaW5kaW5nc1JlcXVlc3QaIC5zZWNyZXRzLnYxLkxpc3RCaW5kaW5nc1Jlc3BvbnNlIjCQAgGC0+STAicSJS9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL2xpc3QtYmluZGluZ3MSmAEKEUdldFJlc291cmNlQWNjZXNzEiQuc2VjcmV0cy52MS5HZXRSZXNvdXJjZUFjY2Vzc1JlcXVlc3QaJS5zZWNyZXRzLnYxLkdldFJlc291cmNlQWNjZXNzUmVzcG9uc2UiNpACAYLT5JMCLRIrL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvcmVzb3VyY2UtYWNjZXNzL2dldBKgAQoTR3JhbnRSZXNvdXJjZUFjY2VzcxImLnNlY3JldHMudjEuR3JhbnRSZXNvdXJjZUFjY2Vzc1JlcXVlc3QaJy5zZWNyZXRzLnYxLkdyYW50UmVzb3VyY2VBY2Nlc3NSZXNwb25zZSI4gtPkkwIyOgEqIi0vYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9yZXNvdXJjZS1hY2Nlc3MvZ3JhbnQSpAEKFFJldm9rZVJlc291cmNlQWNjZXNzEicuc2VjcmV0cy52MS5SZXZva2VSZXNvdXJjZUFjY2Vzc1JlcXVlc3QaKC5zZWNyZXRzLnYxLlJldm9rZVJlc291cmNlQWNjZXNzUmVzcG9uc2UiOYLT5JMCMzoBKiIuL2FwaS8yLjAvbWxmbG93L3NlY3JldHMvcmVzb3VyY2UtYWNjZXNzL3Jldm9rZRK1AQoZVHJhbnNmZXJSZXNvdXJjZU93bmVyc2hpcBIsLnNlY3JldHMudjEuVHJhbnNmZXJSZXNvdXJjZU93bmVyc2hpcFJlcXVlc3QaLS5zZWNyZXRzLnYxLlRyYW5zZmVyUmVzb3VyY2VPd25lcnNoaXBSZXNwb25zZSI7gtPkkwI1OgEqIjAvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9yZXNvdXJjZS1hY2Nlc3MvdHJhbnNmZXIScQoWUmVzb2x2ZVJlc291cmNlU2VjcmV0cxIpLnNlY3JldHMudjEuUmVzb2x2ZVJlc291cmNlU2VjcmV0c1JlcXVlc3QaKi5zZWNyZXRzLnYxLlJlc29sdmVSZXNvdXJjZVNlY3JldHNSZXNwb25zZSIAEosBCg9MaXN0QXVkaXRFdmVudHMSIi5zZWNyZXRzLnYxLkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QaIy5zZWNyZXRzLnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlIi+QAgGC0+STAiYSJC9hcGkvMi4wL21sZmxvdy9zZWNyZXRzL2F1ZGl0LWV2ZW50cxKQAQoQR2V0S2V5cmluZ1N0YXR1cxIjLnNlY3JldHMudjEuR2V0S2V5cmluZ1N0YXR1c1JlcXVlc3QaJC5zZWNyZXRzLnYxLkdldEtleXJpbmdTdGF0dXNSZXNwb25zZSIxkAIBgtPkkwIoEiYvYXBpLzIuMC9tbGZsb3cvc2VjcmV0cy9rZXlyaW5nLXN0YXR1c2IGcHJvdG8z", [file_google_api_annotations]);
 
 /**
  * A secret's metadata. There is deliberately no field that could carry the
@@ -983,6 +983,21 @@ export type AuditEvent = Message<"secrets.v1.AuditEvent"> & {
    * @generated from field: string peer = 10;
    */
   peer: string;
+
+  /**
+   * The value version a resolve handed out; 0 for every other event.
+   *
+   * @generated from field: int32 secret_version = 11;
+   */
+  secretVersion: number;
+
+  /**
+   * The principal the call acted on: a grantee, a resource's new owner, a
+   * token's principal.
+   *
+   * @generated from field: string subject = 12;
+   */
+  subject: string;
 };
 
 /**
@@ -1152,6 +1167,268 @@ export const GetKeyringStatusResponseSchema: GenMessage<GetKeyringStatusResponse
   messageDesc(file_secrets_v1_service, 32);
 
 /**
+ * Who may bind to a resource. The first principal to bind to it owns it;
+ * after that only its owner, the principals it granted and admins may bind to
+ * it, unbind from it or list what is bound there. GLOBAL, the space of shared
+ * secrets, has no owner.
+ *
+ * @generated from message secrets.v1.ResourceAccess
+ */
+export type ResourceAccess = Message<"secrets.v1.ResourceAccess"> & {
+  /**
+   * @generated from field: string resource_type = 1;
+   */
+  resourceType: string;
+
+  /**
+   * @generated from field: string resource_id = 2;
+   */
+  resourceId: string;
+
+  /**
+   * Empty while nobody has bound to the resource.
+   *
+   * @generated from field: string owner = 3;
+   */
+  owner: string;
+
+  /**
+   * @generated from field: repeated secrets.v1.ResourceGrant grants = 4;
+   */
+  grants: ResourceGrant[];
+
+  /**
+   * Milliseconds since the Unix epoch; 0 while nobody owns the resource.
+   *
+   * @generated from field: int64 created_at = 5;
+   */
+  createdAt: bigint;
+
+  /**
+   * @generated from field: string last_updated_by = 6;
+   */
+  lastUpdatedBy: string;
+
+  /**
+   * Milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 last_updated_at = 7;
+   */
+  lastUpdatedAt: bigint;
+};
+
+/**
+ * Describes the message secrets.v1.ResourceAccess.
+ * Use `create(ResourceAccessSchema)` to create a new message.
+ */
+export const ResourceAccessSchema: GenMessage<ResourceAccess> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 33);
+
+/**
+ * A principal the owner of a resource let use it.
+ *
+ * @generated from message secrets.v1.ResourceGrant
+ */
+export type ResourceGrant = Message<"secrets.v1.ResourceGrant"> & {
+  /**
+   * @generated from field: string principal = 1;
+   */
+  principal: string;
+
+  /**
+   * @generated from field: string granted_by = 2;
+   */
+  grantedBy: string;
+
+  /**
+   * Milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 granted_at = 3;
+   */
+  grantedAt: bigint;
+};
+
+/**
+ * Describes the message secrets.v1.ResourceGrant.
+ * Use `create(ResourceGrantSchema)` to create a new message.
+ */
+export const ResourceGrantSchema: GenMessage<ResourceGrant> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 34);
+
+/**
+ * @generated from message secrets.v1.GetResourceAccessRequest
+ */
+export type GetResourceAccessRequest = Message<"secrets.v1.GetResourceAccessRequest"> & {
+  /**
+   * @generated from field: string resource_type = 1;
+   */
+  resourceType: string;
+
+  /**
+   * @generated from field: string resource_id = 2;
+   */
+  resourceId: string;
+};
+
+/**
+ * Describes the message secrets.v1.GetResourceAccessRequest.
+ * Use `create(GetResourceAccessRequestSchema)` to create a new message.
+ */
+export const GetResourceAccessRequestSchema: GenMessage<GetResourceAccessRequest> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 35);
+
+/**
+ * @generated from message secrets.v1.GetResourceAccessResponse
+ */
+export type GetResourceAccessResponse = Message<"secrets.v1.GetResourceAccessResponse"> & {
+  /**
+   * @generated from field: secrets.v1.ResourceAccess resource_access = 1;
+   */
+  resourceAccess?: ResourceAccess | undefined;
+};
+
+/**
+ * Describes the message secrets.v1.GetResourceAccessResponse.
+ * Use `create(GetResourceAccessResponseSchema)` to create a new message.
+ */
+export const GetResourceAccessResponseSchema: GenMessage<GetResourceAccessResponse> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 36);
+
+/**
+ * @generated from message secrets.v1.GrantResourceAccessRequest
+ */
+export type GrantResourceAccessRequest = Message<"secrets.v1.GrantResourceAccessRequest"> & {
+  /**
+   * @generated from field: string resource_type = 1;
+   */
+  resourceType: string;
+
+  /**
+   * @generated from field: string resource_id = 2;
+   */
+  resourceId: string;
+
+  /**
+   * The principal (token name or JWT subject) to let in.
+   *
+   * @generated from field: string principal = 3;
+   */
+  principal: string;
+};
+
+/**
+ * Describes the message secrets.v1.GrantResourceAccessRequest.
+ * Use `create(GrantResourceAccessRequestSchema)` to create a new message.
+ */
+export const GrantResourceAccessRequestSchema: GenMessage<GrantResourceAccessRequest> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 37);
+
+/**
+ * @generated from message secrets.v1.GrantResourceAccessResponse
+ */
+export type GrantResourceAccessResponse = Message<"secrets.v1.GrantResourceAccessResponse"> & {
+  /**
+   * @generated from field: secrets.v1.ResourceAccess resource_access = 1;
+   */
+  resourceAccess?: ResourceAccess | undefined;
+};
+
+/**
+ * Describes the message secrets.v1.GrantResourceAccessResponse.
+ * Use `create(GrantResourceAccessResponseSchema)` to create a new message.
+ */
+export const GrantResourceAccessResponseSchema: GenMessage<GrantResourceAccessResponse> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 38);
+
+/**
+ * @generated from message secrets.v1.RevokeResourceAccessRequest
+ */
+export type RevokeResourceAccessRequest = Message<"secrets.v1.RevokeResourceAccessRequest"> & {
+  /**
+   * @generated from field: string resource_type = 1;
+   */
+  resourceType: string;
+
+  /**
+   * @generated from field: string resource_id = 2;
+   */
+  resourceId: string;
+
+  /**
+   * @generated from field: string principal = 3;
+   */
+  principal: string;
+};
+
+/**
+ * Describes the message secrets.v1.RevokeResourceAccessRequest.
+ * Use `create(RevokeResourceAccessRequestSchema)` to create a new message.
+ */
+export const RevokeResourceAccessRequestSchema: GenMessage<RevokeResourceAccessRequest> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 39);
+
+/**
+ * @generated from message secrets.v1.RevokeResourceAccessResponse
+ */
+export type RevokeResourceAccessResponse = Message<"secrets.v1.RevokeResourceAccessResponse"> & {
+  /**
+   * @generated from field: secrets.v1.ResourceAccess resource_access = 1;
+   */
+  resourceAccess?: ResourceAccess | undefined;
+};
+
+/**
+ * Describes the message secrets.v1.RevokeResourceAccessResponse.
+ * Use `create(RevokeResourceAccessResponseSchema)` to create a new message.
+ */
+export const RevokeResourceAccessResponseSchema: GenMessage<RevokeResourceAccessResponse> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 40);
+
+/**
+ * @generated from message secrets.v1.TransferResourceOwnershipRequest
+ */
+export type TransferResourceOwnershipRequest = Message<"secrets.v1.TransferResourceOwnershipRequest"> & {
+  /**
+   * @generated from field: string resource_type = 1;
+   */
+  resourceType: string;
+
+  /**
+   * @generated from field: string resource_id = 2;
+   */
+  resourceId: string;
+
+  /**
+   * @generated from field: string new_owner = 3;
+   */
+  newOwner: string;
+};
+
+/**
+ * Describes the message secrets.v1.TransferResourceOwnershipRequest.
+ * Use `create(TransferResourceOwnershipRequestSchema)` to create a new message.
+ */
+export const TransferResourceOwnershipRequestSchema: GenMessage<TransferResourceOwnershipRequest> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 41);
+
+/**
+ * @generated from message secrets.v1.TransferResourceOwnershipResponse
+ */
+export type TransferResourceOwnershipResponse = Message<"secrets.v1.TransferResourceOwnershipResponse"> & {
+  /**
+   * @generated from field: secrets.v1.ResourceAccess resource_access = 1;
+   */
+  resourceAccess?: ResourceAccess | undefined;
+};
+
+/**
+ * Describes the message secrets.v1.TransferResourceOwnershipResponse.
+ * Use `create(TransferResourceOwnershipResponseSchema)` to create a new message.
+ */
+export const TransferResourceOwnershipResponseSchema: GenMessage<TransferResourceOwnershipResponse> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_service, 42);
+
+/**
  * The lifecycle state of a secret.
  *
  * @generated from enum secrets.v1.SecretState
@@ -1303,6 +1580,49 @@ export const SecretsService: GenService<{
     methodKind: "unary";
     input: typeof ListBindingsRequestSchema;
     output: typeof ListBindingsResponseSchema;
+  },
+  /**
+   * Who owns a resource and whom its owner let bind to it. For its owner, its
+   * grantees, services and admins.
+   *
+   * @generated from rpc secrets.v1.SecretsService.GetResourceAccess
+   */
+  getResourceAccess: {
+    methodKind: "unary";
+    input: typeof GetResourceAccessRequestSchema;
+    output: typeof GetResourceAccessResponseSchema;
+  },
+  /**
+   * Lets another principal bind to, unbind from and list a resource. Its
+   * owner or an admin; on a resource nobody owns yet, the caller becomes its
+   * owner first.
+   *
+   * @generated from rpc secrets.v1.SecretsService.GrantResourceAccess
+   */
+  grantResourceAccess: {
+    methodKind: "unary";
+    input: typeof GrantResourceAccessRequestSchema;
+    output: typeof GrantResourceAccessResponseSchema;
+  },
+  /**
+   * Withdraws a grant; the bindings the grantee made stay. Its owner or an admin.
+   *
+   * @generated from rpc secrets.v1.SecretsService.RevokeResourceAccess
+   */
+  revokeResourceAccess: {
+    methodKind: "unary";
+    input: typeof RevokeResourceAccessRequestSchema;
+    output: typeof RevokeResourceAccessResponseSchema;
+  },
+  /**
+   * Gives a resource to another owner (grants stay). Admins only.
+   *
+   * @generated from rpc secrets.v1.SecretsService.TransferResourceOwnership
+   */
+  transferResourceOwnership: {
+    methodKind: "unary";
+    input: typeof TransferResourceOwnershipRequestSchema;
+    output: typeof TransferResourceOwnershipResponseSchema;
   },
   /**
    * Returns the decrypted values bound to a resource. For services only; it is

@@ -1,0 +1,67 @@
+import type { AuditEntry, AuditLog } from "../audit/audit-log.js";
+import type { Rpc } from "../auth/policy.js";
+import type { Caller } from "../auth/principal.js";
+import type { Executor } from "../store/secrets-store.js";
+import { authorize } from "./authorize.js";
+import { outcomeOf } from "./errors.js";
+
+/** The part of an audit entry a call learns as it goes (the secret a binding belongs to, say). */
+export type Target = Omit<AuditEntry, "action" | "outcome">;
+
+export type InTransaction = <R>(work: (tx: Executor) => Promise<R>) => Promise<R>;
+
+export interface AuditedCallsOptions {
+  audit: AuditLog;
+  transaction: <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>;
+}
+
+/**
+ * The two shapes every domain call takes, so that each one is authorized by
+ * the RPC table and leaves exactly one audit event, whichever service it
+ * belongs to.
+ */
+export class AuditedCalls {
+  constructor(private readonly options: AuditedCallsOptions) {}
+
+  /**
+   * A change: authorized by the RPC table, run in one transaction that also
+   * writes its audit event, so the change and its event commit together. A
+   * failed change leaves a (buffered) event with its outcome.
+   */
+  async change<T>(caller: Caller, rpc: Rpc, audited: Target, fn: (inTransaction: InTransaction) => Promise<T>): Promise<T> {
+    const { audit } = this.options;
+    let committed = false;
+    try {
+      authorize(caller, rpc);
+      const result = await fn(async (work) => {
+        const r = await this.options.transaction(async (tx) => {
+          const out = await work(tx);
+          await audit.write(tx, caller, { action: rpc, ...audited, outcome: "ok" });
+          return out;
+        });
+        committed = true;
+        return r;
+      });
+      // An idempotent replay answers without a transaction: it still leaves its event.
+      if (!committed) audit.enqueue(caller, { action: rpc, ...audited, outcome: "ok" });
+      return result;
+    } catch (err) {
+      audit.enqueue(caller, { action: rpc, ...audited, outcome: outcomeOf(err) });
+      throw err;
+    }
+  }
+
+  /** A read of metadata: authorized by the RPC table, audited in the background. */
+  async read<T>(caller: Caller, rpc: Rpc, audited: Target, fn: (audited: Target) => Promise<T>): Promise<T> {
+    const { audit } = this.options;
+    try {
+      authorize(caller, rpc);
+      const result = await fn(audited);
+      audit.enqueue(caller, { action: rpc, ...audited, outcome: "ok" });
+      return result;
+    } catch (err) {
+      audit.enqueue(caller, { action: rpc, ...audited, outcome: outcomeOf(err) });
+      throw err;
+    }
+  }
+}
