@@ -82,6 +82,34 @@ describe("secretsctl secrets, end to end against a running server", () => {
     expect(res.stderr).not.toContain(VALUE);
   });
 
+  it("refuses to make a secret shared by binding it to GLOBAL unless --shared says so", async () => {
+    const res = await secretsctl(["create", "--name", "implicitly-shared", "--field", "K", "--bind", "GLOBAL/global"], { stdin: VALUE });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("binding to GLOBAL makes the secret shared: visible to everyone and resolvable by every GLOBAL consumer. Add --shared");
+    expect((await secretsctl(["get", "implicitly-shared"])).code).toBe(3);
+    const shared = await secretsctl(["create", "--name", "explicitly-shared", "--field", "K", "--bind", "GLOBAL/global", "--shared"], { stdin: VALUE });
+    expect(shared.code).toBe(0);
+    expect(JSON.parse(shared.stdout)).toMatchObject({ secret: { is_shared: true }, binding: { resource_type: "GLOBAL" } });
+  });
+
+  it("names the flag the user typed when its resource is malformed", async () => {
+    const res = await secretsctl(["create", "--name", "x", "--field", "K", "--bind", "SCORER_JOB"], { stdin: VALUE });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--bind takes TYPE/ID, e.g. SCORER_JOB/job-42, not "SCORER_JOB"');
+  });
+
+  it("shows, grants and withdraws access to a resource", async () => {
+    await secretsctl(["create", "--name", "owned-key", "--field", "K", "--bind", "SCORER_JOB/owned-by-cli-user"], { stdin: VALUE, token: user });
+    const granted = await secretsctl(["grant", "SCORER_JOB/owned-by-cli-user", "--principal", "teammate", "-o", "json"], { token: user });
+    expect(granted.code).toBe(0);
+    expect(JSON.parse(granted.stdout)).toMatchObject({ owner: "cli-user", grants: [{ principal: "teammate", granted_by: "cli-user" }] });
+    expect(JSON.parse((await secretsctl(["access", "SCORER_JOB/owned-by-cli-user", "-o", "json"], { token: user })).stdout)).toMatchObject({ owner: "cli-user" });
+    expect((await secretsctl(["revoke-grant", "SCORER_JOB/owned-by-cli-user", "--principal", "teammate"], { token: user })).code).toBe(0);
+    const stranger = await secretsctl(["list-bindings", "--resource", "SCORER_JOB/owned-by-cli-user"], { token: await t.token("user", "stranger") });
+    expect(stranger.code).toBe(4);
+    expect(stranger.stderr).toContain("belongs to another principal");
+  });
+
   it("permission denied is exit code 4", async () => {
     const created = JSON.parse((await secretsctl(["create", "--name", "admins-shared", "--field", "K", "--shared", "-o", "json"], { stdin: VALUE })).stdout);
     const res = await secretsctl(["update", created.secret_id, "--provider", "x"], { token: user });
@@ -89,7 +117,7 @@ describe("secretsctl secrets, end to end against a running server", () => {
   });
 
   it("has --help on every command", async () => {
-    const commands = [[], ["create"], ["list"], ["get"], ["update"], ["revoke"], ["delete"], ["bind"], ["unbind"], ["list-bindings"]];
+    const commands = [[], ["create"], ["list"], ["get"], ["update"], ["revoke"], ["delete"], ["bind"], ["unbind"], ["list-bindings"], ["access"], ["grant"], ["revoke-grant"], ["transfer"]];
     const results = await Promise.all(commands.map((cmd) => secretsctl([...cmd, "--help"])));
     for (const res of results) {
       expect(res.code).toBe(0);

@@ -325,6 +325,19 @@ describe.each(backends())("store and domain on %s", (backend) => {
       expect((await s.secrets.getSecret(admin, { secretId: secret.id })).id).toBe(secret.id);
     });
 
+    it("admins look names up across owners, and are told the owners when a name is not unique", async () => {
+      const { secret: onlyAlice } = await s.secrets.createSecret(alice, input({ secretName: "alice-only-name" }));
+      expect((await s.secrets.getSecret(admin, { secretName: "alice-only-name" })).id).toBe(onlyAlice.id);
+      await s.secrets.createSecret(alice, input({ secretName: "everyones-name" }));
+      await s.secrets.createSecret(bob, input({ secretName: "everyones-name" }));
+      const ambiguous = await failure(s.secrets.getSecret(admin, { secretName: "everyones-name" }));
+      expect(ambiguous.code).toBe("INVALID_ARGUMENT");
+      expect(ambiguous.message).toBe('2 principals have a private secret named "everyones-name" (alice, bob): pass its secret_id');
+      // Users keep seeing only their own.
+      expect((await s.secrets.getSecret(bob, { secretName: "everyones-name" })).createdBy).toBe("bob");
+      expect((await failure(s.secrets.getSecret(bob, { secretName: "alice-only-name" }))).code).toBe("NOT_FOUND");
+    });
+
     it("shared secrets are readable by all, changed only by their creator or an admin", async () => {
       const { secret } = await s.secrets.createSecret(alice, input({ isShared: true }));
       expect((await s.secrets.getSecret(bob, { secretId: secret.id })).id).toBe(secret.id);

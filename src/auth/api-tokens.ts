@@ -13,6 +13,21 @@ export const hashToken = (token: string): string => createHash("sha256").update(
 
 export const looksLikeApiToken = (credential: string): boolean => credential.startsWith(TOKEN_PREFIX);
 
+/**
+ * A token's name is its principal: a second token of that name with another
+ * role would hand its holder that principal's private secrets under new
+ * rights. Refused unless asked for explicitly.
+ */
+export class PrincipalReuseError extends Error {
+  override name = "PrincipalReuseError";
+  constructor(name: string, roles: readonly Role[], role: Role) {
+    super(
+      `principal ${name} already holds live tokens with role ${roles.join(", ")}; a ${role} token of that name would act as ${name}, with ${name}'s private secrets. ` +
+        `Choose another name, or confirm that this is the same principal (secretsctl: --same-principal)`,
+    );
+  }
+}
+
 export interface IssuedToken {
   token: string;
   record: TokenRecord;
@@ -49,7 +64,15 @@ export class ApiTokens {
     this.now = options.now ?? Date.now;
   }
 
-  async issue(input: { name: string; role: Role; createdBy: string; expiresAt?: Date; id?: string; token?: string }): Promise<IssuedToken | undefined> {
+  /**
+   * Issues a token; `samePrincipal` must be set to give an existing principal
+   * a role it does not hold yet.
+   */
+  async issue(input: { name: string; role: Role; createdBy: string; expiresAt?: Date; id?: string; token?: string; samePrincipal?: boolean }): Promise<IssuedToken | undefined> {
+    if (!input.samePrincipal) {
+      const roles = await this.store.liveRoles(input.name);
+      if (roles.length > 0 && !roles.includes(input.role)) throw new PrincipalReuseError(input.name, roles, input.role);
+    }
     const token = input.token ?? TOKEN_PREFIX + randomBytes(32).toString("base64url");
     if (!TOKEN_SHAPE.test(token)) throw new Error(`a token must look like ${TOKEN_PREFIX} followed by 43 base64url characters`);
     const record = { id: input.id ?? uuidv7(), name: input.name, role: input.role, createdBy: input.createdBy, expiresAt: input.expiresAt ?? null };

@@ -5,6 +5,7 @@ import { KekStore } from "../store/kek-store.js";
 import type { BatchResult, ValueKey } from "../store/secrets-store.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { withDatabase, withServices } from "./local.js";
+import { auditLocal } from "./local-audit.js";
 import { type OutputFormat, outputOption, printObject, printRows } from "./output.js";
 
 const positiveInt = (name: string) => (v: string) => {
@@ -12,6 +13,8 @@ const positiveInt = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
   return n;
 };
+
+const kekEvent = (action: string, version: number) => ({ action, resourceType: "KEK", resourceId: String(version) });
 
 /** `secretsctl kek …` and `secretsctl rewrap`: the key-encryption-key lifecycle, on the database directly. */
 export function kekCommands(program: Command): void {
@@ -24,6 +27,7 @@ export function kekCommands(program: Command): void {
       const config = loadConfig();
       await withDatabase(async (db) => {
         const version = await generateKekVersion(config.kek, new KekStore(db.db));
+        await auditLocal(db, kekEvent("GenerateKek", version));
         process.stdout.write(`${version}\n`);
         process.stderr.write(`KEK version ${version} generated (${config.kek.kind}); activate it with: secretsctl kek activate --version ${version}\n`);
       });
@@ -53,6 +57,7 @@ export function kekCommands(program: Command): void {
         // Opening the services loaded and fingerprint-checked every key, this version's included.
         if (!s.keyring.key(opts.version)) throw new CliError(`KEK version ${opts.version} is not a usable version (see secretsctl kek list)`, EXIT.notFound);
         await s.kekStore.activate(opts.version);
+        await auditLocal(s.database, kekEvent("ActivateKek", opts.version));
         process.stderr.write(`KEK version ${opts.version} is active\n`);
       });
     });
@@ -65,6 +70,7 @@ export function kekCommands(program: Command): void {
       await withDatabase(async (db) => {
         const outcome = await new KekStore(db.db).retire(opts.version);
         if (!outcome.ok) throw new CliError(outcome.reason, EXIT.conflict);
+        await auditLocal(db, kekEvent("RetireKek", opts.version));
         process.stderr.write(`KEK version ${opts.version} is retired\n`);
       });
     });
@@ -126,6 +132,7 @@ export function kekCommands(program: Command): void {
           process.off("SIGINT", onSigint);
           progress.end();
         }
+        await auditLocal(s.database, kekEvent("Rewrap", to));
         const remaining = Math.max(0, valuesNotOn(await s.kekStore.valueCounts(), to) - failed.length);
         process.stdout.write(`rewrap to KEK version ${to}: ${done} re-wrapped, ${failed.length} failed, ${remaining} skipped (locked by a live write, or written meanwhile: run again)\n`);
         for (const f of failed) process.stderr.write(`FAILED secret ${f.secretId} version ${f.version}: ${f.reason}\n`);

@@ -3,7 +3,8 @@ import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf"
 import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { Command } from "commander";
-import { type Secret, SecretBindingSchema, SecretSchema, SecretsService } from "../../gen/secrets/v1/service_pb.js";
+import { type ResourceAccess, ResourceAccessSchema, type Secret, SecretBindingSchema, SecretSchema, SecretsService } from "../../gen/secrets/v1/service_pb.js";
+import { GLOBAL_RESOURCE_TYPE } from "../secrets/resource-access.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { type OutputFormat, outputOption, printObject, printRows } from "./output.js";
 
@@ -55,6 +56,14 @@ export function secretsCommands(program: Command): void {
     .option("--request-id <id>", "makes the create idempotent")
     .action(
       run(async (api, g, opts: { name: string; field: string; valueFile?: string; fields?: boolean; provider?: string; model?: string; shared?: boolean; authConfig?: string[]; bind?: string; requestId?: string }) => {
+        const target = opts.bind === undefined ? undefined : resource(opts.bind, "--bind");
+        // The API makes anything bound to GLOBAL shared; here that must be asked for, not implied.
+        if (target?.resourceType === GLOBAL_RESOURCE_TYPE && !opts.shared) {
+          throw new CliError(
+            "binding to GLOBAL makes the secret shared: visible to everyone and resolvable by every GLOBAL consumer. Add --shared if that is what you mean, or bind it to your own resource",
+            EXIT.usage,
+          );
+        }
         const value = await readValue(opts.valueFile);
         const common = {
           secretName: opts.name,
@@ -66,8 +75,8 @@ export function secretsCommands(program: Command): void {
           requestId: opts.requestId ?? "",
           ...(opts.fields ? { secretFields: parseFields(value) } : { secretValue: value }),
         };
-        if (opts.bind) {
-          const res = await api.createAndBindSecret({ ...common, ...resource(opts.bind), fieldName: opts.field });
+        if (target) {
+          const res = await api.createAndBindSecret({ ...common, ...target, fieldName: opts.field });
           printObject({ secret: json(SecretSchema, res.secret!), binding: json(SecretBindingSchema, res.binding!) }, "json");
         } else {
           printSecret((await api.createSecret(common)).secret!, g.output);
@@ -198,6 +207,51 @@ export function secretsCommands(program: Command): void {
         printRows(all, g.output, ["binding_id", "secret_id", "resource_type", "resource_id", "field_name", "created_by"]);
       }),
     );
+
+  const printAccess = (access: ResourceAccess | undefined, format: OutputFormat) => printObject(json(ResourceAccessSchema, access!), format);
+
+  secrets
+    .command("access")
+    .description("who owns a resource and whom its owner let bind to it")
+    .argument("<TYPE/ID>")
+    .action(
+      run(async (api, g, spec: string) => {
+        printAccess((await api.getResourceAccess(resource(spec, "the resource"))).resourceAccess, g.output);
+      }),
+    );
+
+  secrets
+    .command("grant")
+    .description("let another principal bind to, unbind from and list a resource you own (claims it if nobody owns it yet)")
+    .argument("<TYPE/ID>")
+    .requiredOption("--principal <name>", "the token name or JWT subject to let in")
+    .action(
+      run(async (api, g, spec: string, opts: { principal: string }) => {
+        printAccess((await api.grantResourceAccess({ ...resource(spec, "the resource"), principal: opts.principal })).resourceAccess, g.output);
+      }),
+    );
+
+  secrets
+    .command("revoke-grant")
+    .description("withdraw a grant on a resource you own (the bindings the grantee made stay)")
+    .argument("<TYPE/ID>")
+    .requiredOption("--principal <name>")
+    .action(
+      run(async (api, g, spec: string, opts: { principal: string }) => {
+        printAccess((await api.revokeResourceAccess({ ...resource(spec, "the resource"), principal: opts.principal })).resourceAccess, g.output);
+      }),
+    );
+
+  secrets
+    .command("transfer")
+    .description("give a resource to another owner (admins only)")
+    .argument("<TYPE/ID>")
+    .requiredOption("--to <name>", "the new owner")
+    .action(
+      run(async (api, g, spec: string, opts: { to: string }) => {
+        printAccess((await api.transferResourceOwnership({ ...resource(spec, "the resource"), newOwner: opts.to })).resourceAccess, g.output);
+      }),
+    );
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -247,8 +301,8 @@ function keyValues(pairs: string[] | undefined): Record<string, string> {
   return out;
 }
 
-function resource(spec: string): { resourceType: string; resourceId: string } {
+function resource(spec: string, flag = "--resource"): { resourceType: string; resourceId: string } {
   const i = spec.indexOf("/");
-  if (i <= 0 || i === spec.length - 1) throw new CliError(`--resource takes TYPE/ID, e.g. SCORER_JOB/job-42, not "${spec}"`, EXIT.usage);
+  if (i <= 0 || i === spec.length - 1) throw new CliError(`${flag} takes TYPE/ID, e.g. SCORER_JOB/job-42, not "${spec}"`, EXIT.usage);
   return { resourceType: spec.slice(0, i), resourceId: spec.slice(i + 1) };
 }

@@ -1,11 +1,11 @@
 import { type Command, Option } from "commander";
-import { ApiTokens } from "../auth/api-tokens.js";
+import { ApiTokens, PrincipalReuseError } from "../auth/api-tokens.js";
 import { ROLES, type Role } from "../auth/principal.js";
 import { TokenStore } from "../store/token-store.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { withDatabase } from "./local.js";
+import { auditLocal } from "./local-audit.js";
 import { type OutputFormat, outputOption, printObject, printRows } from "./output.js";
-
 
 /** `secretsctl token …`: API tokens, managed on the database directly (only their hashes are stored). */
 export function tokenCommands(program: Command): void {
@@ -17,13 +17,21 @@ export function tokenCommands(program: Command): void {
     .requiredOption("--name <name>", "the principal the token authenticates (its subject)")
     .addOption(new Option("--role <role>", "what it may do").choices([...ROLES]).makeOptionMandatory())
     .option("--expires <duration>", "lifetime, e.g. 30d, 12h, 90m (default: no expiry)")
+    .option("--same-principal", "allow a role this principal does not hold yet: the token acts as that principal, with its private secrets")
     .addOption(outputOption())
-    .action(async (opts: { name: string; role: Role; expires?: string; output: OutputFormat }) => {
+    .action(async (opts: { name: string; role: Role; expires?: string; samePrincipal?: boolean; output: OutputFormat }) => {
       if (!/^[A-Za-z0-9._@:-]{1,128}$/.test(opts.name)) throw new CliError("--name must be 1-128 characters of letters, digits and . _ @ : -", EXIT.usage);
       const expiresAt = opts.expires ? new Date(Date.now() + parseDuration(opts.expires)) : undefined;
       await withDatabase(async (db) => {
-        const issued = await new ApiTokens({ store: new TokenStore(db.db) }).issue({ name: opts.name, role: opts.role, createdBy: "secretsctl", expiresAt });
+        let issued;
+        try {
+          issued = await new ApiTokens({ store: new TokenStore(db.db) }).issue({ name: opts.name, role: opts.role, createdBy: "secretsctl", expiresAt, samePrincipal: opts.samePrincipal });
+        } catch (err) {
+          if (err instanceof PrincipalReuseError) throw new CliError(err.message, EXIT.conflict);
+          throw err;
+        }
         const { token: value, record } = issued!;
+        await auditLocal(db, { action: "CreateApiToken", resourceType: "API_TOKEN", resourceId: record.id, subject: `${record.name} (${record.role})` });
         if (opts.output === "json") printObject({ token: value, ...record }, "json");
         else process.stdout.write(`${value}\n`);
         process.stderr.write(`token ${record.id} for ${record.name} (${record.role})${expiresAt ? `, expires ${expiresAt.toISOString()}` : ""}: shown only this once\n`);
@@ -49,6 +57,7 @@ export function tokenCommands(program: Command): void {
       await withDatabase(async (db) => {
         const n = await new TokenStore(db.db).revoke(idOrName);
         if (n === 0) throw new CliError(`no live token with id or name ${idOrName}`, EXIT.notFound);
+        await auditLocal(db, { action: "RevokeApiToken", resourceType: "API_TOKEN", resourceId: idOrName });
         process.stderr.write(`revoked ${n} token${n === 1 ? "" : "s"}\n`);
       });
     });

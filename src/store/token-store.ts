@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or } from "drizzle-orm";
 import type { Db } from "./database.js";
 import type { TokenRecord } from "./records.js";
 import { apiTokens } from "./schema.js";
@@ -30,6 +30,16 @@ export class TokenStore {
 
   async list(): Promise<TokenRecord[]> {
     return this.db.select(columns).from(apiTokens).orderBy(asc(apiTokens.id));
+  }
+
+  /** The roles of a principal's tokens that are neither revoked nor expired. */
+  async liveRoles(name: string): Promise<Array<TokenRecord["role"]>> {
+    const rows = await this.db
+      .selectDistinct({ role: apiTokens.role })
+      .from(apiTokens)
+      .where(and(eq(apiTokens.name, name), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date()))))
+      .orderBy(asc(apiTokens.role));
+    return rows.map((r) => r.role);
   }
 
   async hasAny(): Promise<boolean> {
