@@ -9,6 +9,7 @@ import { AuditedCalls } from "./secrets/audited-calls.js";
 import { RateLimiter } from "./secrets/rate-limiter.js";
 import { ResourceAccess } from "./secrets/resource-access.js";
 import { SecretsService } from "./secrets/service.js";
+import { TokenService } from "./secrets/token-service.js";
 import { AuditStore } from "./store/audit-store.js";
 import { type Database, openDatabase } from "./store/database.js";
 import { KekStore } from "./store/kek-store.js";
@@ -41,6 +42,7 @@ export interface Services {
   audit: AuditLog;
   tokenStore: TokenStore;
   apiTokens: ApiTokens;
+  tokens: TokenService;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     const audit = new AuditLog({ store: auditStore, db: database.db, onFlushError: options.onAuditFlushError });
     const calls = new AuditedCalls({ audit, transaction: (fn) => store.transaction(fn) });
     const resources = new ResourceAccess({ store: new ResourceStore(), calls, db: database.db });
+    const apiTokens = new ApiTokens({ store: tokenStore, cacheTtlMs: options.tokenCacheTtlMs });
     return {
       database,
       keyring,
@@ -73,7 +76,8 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
       keyringService: new KeyringService(keyring, kekStore, audit),
       audit,
       tokenStore,
-      apiTokens: new ApiTokens({ store: tokenStore, cacheTtlMs: options.tokenCacheTtlMs }),
+      apiTokens,
+      tokens: new TokenService({ apiTokens, store: tokenStore, calls }),
       close: async () => {
         await audit.close();
         await database.close();

@@ -30,7 +30,12 @@ async function buf(...args: string[]): Promise<string> {
 describe("buf curl through server reflection (no --schema)", () => {
   it("lists exactly the mounted services", async () => {
     const out = (await buf("--list-services", t.baseUrl)).trim().split("\n").sort();
-    expect(out).toEqual(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "secrets.v1.SecretsService"]);
+    expect(out).toEqual(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "secrets.v1.SecretsService", "secrets.v1.TokenService"]);
+  });
+
+  it("calls WhoAmI on TokenService through reflection", async () => {
+    const out = JSON.parse(await buf("-H", `authorization: Bearer ${t.adminToken}`, `${t.baseUrl}/secrets.v1.TokenService/WhoAmI`));
+    expect(out).toMatchObject({ principal: "bootstrap-admin", roles: ["admin"], authenticatedBy: "api_token" });
   });
 
   it("lists every method of the contract, and each has a REST route except ResolveResourceSecrets", async () => {

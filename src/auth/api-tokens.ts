@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import type { TokenRecord } from "../store/records.js";
+import type { Db } from "../store/database.js";
 import type { TokenStore } from "../store/token-store.js";
 import { AuthenticationError } from "./errors.js";
 import type { Principal, Role } from "./principal.js";
@@ -23,7 +24,7 @@ export class PrincipalReuseError extends Error {
   constructor(name: string, roles: readonly Role[], role: Role) {
     super(
       `principal ${name} already holds live tokens with role ${roles.join(", ")}; a ${role} token of that name would act as ${name}, with ${name}'s private secrets. ` +
-        `Choose another name, or confirm that this is the same principal (secretsctl: --same-principal)`,
+        `Choose another name, or confirm that this is the same principal`,
     );
   }
 }
@@ -68,16 +69,25 @@ export class ApiTokens {
    * Issues a token; `samePrincipal` must be set to give an existing principal
    * a role it does not hold yet.
    */
-  async issue(input: { name: string; role: Role; createdBy: string; expiresAt?: Date; id?: string; token?: string; samePrincipal?: boolean }): Promise<IssuedToken | undefined> {
+  async issue(input: {
+    name: string;
+    role: Role;
+    createdBy: string;
+    expiresAt?: Date;
+    description?: string;
+    id?: string;
+    token?: string;
+    samePrincipal?: boolean;
+  }, ex?: Db): Promise<IssuedToken | undefined> {
     if (!input.samePrincipal) {
       const roles = await this.store.liveRoles(input.name);
       if (roles.length > 0 && !roles.includes(input.role)) throw new PrincipalReuseError(input.name, roles, input.role);
     }
     const token = input.token ?? TOKEN_PREFIX + randomBytes(32).toString("base64url");
     if (!TOKEN_SHAPE.test(token)) throw new Error(`a token must look like ${TOKEN_PREFIX} followed by 43 base64url characters`);
-    const record = { id: input.id ?? uuidv7(), name: input.name, role: input.role, createdBy: input.createdBy, expiresAt: input.expiresAt ?? null };
-    const inserted = await this.store.insert({ ...record, tokenHash: hashToken(token) });
-    return inserted ? { token, record: { ...record, createdAt: new Date(this.now()), revokedAt: null } } : undefined;
+    const record = { id: input.id ?? uuidv7(), name: input.name, role: input.role, description: input.description ?? "", createdBy: input.createdBy, expiresAt: input.expiresAt ?? null };
+    const inserted = await this.store.insert({ ...record, tokenHash: hashToken(token) }, ex);
+    return inserted ? { token, record: { ...record, createdAt: new Date(this.now()), lastUsedAt: null, revokedAt: null } } : undefined;
   }
 
   async verify(token: string): Promise<Principal> {
@@ -95,11 +105,21 @@ export class ApiTokens {
         this.cache.delete(hash);
         throw new AuthenticationError("API token has been revoked");
       }
-      entry = { principal: { subject: record.name, roles: [record.role] }, expiresAt: record.expiresAt?.getTime() ?? null, checkedAt: now };
+      const expiresAt = record.expiresAt?.getTime() ?? null;
+      entry = { principal: { subject: record.name, roles: [record.role], credential: { kind: "api_token", id: record.id, expiresAt } }, expiresAt, checkedAt: now };
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(hash, entry);
+      // Once per cache period at most, and written at most once a minute: never a write per call.
+      this.store.touch(record.id).catch(() => {});
     }
     if (entry.expiresAt !== null && entry.expiresAt <= now) throw new AuthenticationError("API token has expired");
     return entry.principal;
+  }
+
+  /** Forgets a revoked token here at once; other replicas within the cache TTL. */
+  forget(tokenId: string): void {
+    for (const [hash, entry] of this.cache) {
+      if (entry.principal.credential?.kind === "api_token" && entry.principal.credential.id === tokenId) this.cache.delete(hash);
+    }
   }
 }

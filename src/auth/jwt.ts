@@ -39,7 +39,8 @@ export function createJwtVerifier(options: JwtOptions): CredentialVerifier {
       } catch (err) {
         throw new AuthenticationError(describe(err));
       }
-      return { subject: payload.sub!, roles: rolesOf(payload, options.rolesClaim) };
+      const credential = { kind: "jwt" as const, issuer: payload.iss ?? "", expiresAt: payload.exp === undefined ? null : payload.exp * 1000 };
+      return { subject: payload.sub!, roles: rolesOf(payload, options.rolesClaim), credential };
     },
   };
 }

@@ -76,6 +76,11 @@ export const RPC_POLICY = {
   GrantResourceAccess: { roles: PEOPLE, resource: "govern" },
   RevokeResourceAccess: { roles: PEOPLE, resource: "govern" },
   TransferResourceOwnership: { roles: ["admin"] },
+  CreateApiToken: { roles: ["admin"] },
+  // Anyone else: their own tokens (see TokenService).
+  ListApiTokens: { roles: ANYONE },
+  RevokeApiToken: { roles: ANYONE },
+  WhoAmI: { roles: ANYONE },
 } as const satisfies Record<string, { roles: readonly Role[]; secret?: SecretAction; resource?: ResourceAction }>;
 
 export type Rpc = keyof typeof RPC_POLICY;

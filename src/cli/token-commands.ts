@@ -27,7 +27,7 @@ export function tokenCommands(program: Command): void {
         try {
           issued = await new ApiTokens({ store: new TokenStore(db.db) }).issue({ name: opts.name, role: opts.role, createdBy: "secretsctl", expiresAt, samePrincipal: opts.samePrincipal });
         } catch (err) {
-          if (err instanceof PrincipalReuseError) throw new CliError(err.message, EXIT.conflict);
+          if (err instanceof PrincipalReuseError) throw new CliError(`${err.message} (--same-principal)`, EXIT.conflict);
           throw err;
         }
         const { token: value, record } = issued!;

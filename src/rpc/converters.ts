@@ -13,7 +13,8 @@ import {
   SecretState,
 } from "../../gen/secrets/v1/service_pb.js";
 import { type ResolvedSecret, etagOf } from "../secrets/service.js";
-import type { AuditRecord, BindingRecord, ResourceAccessRecord, SecretRecord } from "../store/records.js";
+import { type ApiToken, ApiTokenSchema } from "../../gen/secrets/v1/tokens_pb.js";
+import type { AuditRecord, BindingRecord, ResourceAccessRecord, SecretRecord, TokenRecord } from "../store/records.js";
 
 const ms = (d: Date): bigint => BigInt(d.getTime());
 const orUnset = (v: string | null): string | undefined => v ?? undefined;
@@ -88,8 +89,24 @@ export function resourceAccessToProto(r: ResourceAccessRecord): ResourceAccess {
     resourceId: r.resourceId,
     owner: r.owner ?? "",
     grants: r.grants.map((g) => ({ principal: g.principal, grantedBy: g.grantedBy, grantedAt: ms(g.grantedAt) })),
-    createdAt: r.createdAt ? ms(r.createdAt) : 0n,
+    createdAt: msOrZero(r.createdAt),
     lastUpdatedBy: r.lastUpdatedBy,
-    lastUpdatedAt: r.lastUpdatedAt ? ms(r.lastUpdatedAt) : 0n,
+    lastUpdatedAt: msOrZero(r.lastUpdatedAt),
+  });
+}
+
+const msOrZero = (d: Date | null | undefined): bigint => (d ? ms(d) : 0n);
+
+export function apiTokenToProto(t: TokenRecord): ApiToken {
+  return create(ApiTokenSchema, {
+    tokenId: t.id,
+    name: t.name,
+    roles: [t.role],
+    description: t.description,
+    createdBy: t.createdBy,
+    createdAt: ms(t.createdAt),
+    expiresAt: msOrZero(t.expiresAt),
+    lastUsedAt: msOrZero(t.lastUsedAt),
+    revokedAt: msOrZero(t.revokedAt),
   });
 }

@@ -87,6 +87,15 @@ export function requireResourceId(value: string | undefined): string {
   return requireName("resource_id", value, LIMITS.resourceId);
 }
 
+const TOKEN_NAME = /^[A-Za-z0-9._@:-]{1,128}$/;
+
+/** The principal an API token authenticates: plain ASCII, so that no two names look alike. */
+export function requireTokenName(value: string | undefined): string {
+  if (!value) throw invalid("name is required");
+  if (!TOKEN_NAME.test(value)) throw invalid("name must be 1-128 characters of letters, digits and . _ @ : -");
+  return value;
+}
+
 /** A principal as named in a grant: a token's name or a JWT subject. */
 export function requirePrincipal(field: string, value: string | undefined): string {
   return requireName(field, value, LIMITS.principal);

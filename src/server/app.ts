@@ -5,6 +5,7 @@ import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { SecretsService as SecretsServiceDesc } from "../../gen/secrets/v1/service_pb.js";
+import { TokenService as TokenServiceDesc } from "../../gen/secrets/v1/tokens_pb.js";
 import { Authenticator } from "../auth/authenticator.js";
 import { createJwtVerifier } from "../auth/jwt.js";
 import type { Config } from "../config.js";
@@ -13,6 +14,7 @@ import { healthHandlers } from "../rpc/health-handlers.js";
 import { ReflectionIndex, reflectionV1Handlers, reflectionV1alphaHandlers } from "../rpc/reflection-handlers.js";
 import { authInterceptor, errorInterceptor, loggingInterceptor } from "../rpc/interceptors.js";
 import { secretsHandlers } from "../rpc/secrets-handlers.js";
+import { tokenHandlers } from "../rpc/token-handlers.js";
 import { useNodeTextEncoding } from "../rpc/text-encoding.js";
 import { errorSummary } from "../logging.js";
 import { refreshKeyring } from "../secrets/keyring-loader.js";
@@ -57,12 +59,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const monitor = new HealthMonitor({ probe: database.ping });
     monitor.start();
     const stopKeyringRefresh = keepKeyringFresh(services, config, log);
-    const mounted = [SecretsServiceDesc, Health, ReflectionV1, ReflectionV1alpha];
+    const mounted = [SecretsServiceDesc, TokenServiceDesc, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
     const interceptors = [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))];
     const served = [
       { service: SecretsServiceDesc, impl: secretsHandlers(services.secrets, services.keyringService, services.resources) },
-      { service: Health, impl: healthHandlers(monitor, [SecretsServiceDesc.typeName]) },
+      { service: TokenServiceDesc, impl: tokenHandlers(services.tokens) },
+      { service: Health, impl: healthHandlers(monitor, [SecretsServiceDesc.typeName, TokenServiceDesc.typeName]) },
       { service: ReflectionV1, impl: reflectionV1Handlers(reflection) },
       { service: ReflectionV1alpha, impl: reflectionV1alphaHandlers(reflection) },
     ] as const;
@@ -77,7 +80,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const handler = createHttpHandler({
       router,
       grpcFastPath,
-      restRoutes: restRoutes([SecretsServiceDesc]),
+      restRoutes: restRoutes([SecretsServiceDesc, TokenServiceDesc]),
       corsOrigins: config.corsOrigins,
       readMaxBytes: READ_MAX_BYTES,
       log,

@@ -67,9 +67,11 @@ export interface TokenRecord {
   id: string;
   name: string;
   role: "admin" | "user" | "service";
+  description: string;
   createdBy: string;
   createdAt: Date;
   expiresAt: Date | null;
+  lastUsedAt: Date | null;
   revokedAt: Date | null;
 }
 

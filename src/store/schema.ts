@@ -145,12 +145,15 @@ export const apiTokens = pgTable(
     name: text("name").notNull(),
     role: text("role", { enum: ["admin", "user", "service"] }).notNull(),
     tokenHash: text("token_hash").notNull(),
+    description: text("description").notNull().default(""),
     createdBy: text("created_by").notNull(),
     createdAt: at("created_at").notNull().defaultNow(),
     expiresAt: at("expires_at"),
+    // Written at most once a minute per token, on a cache miss: not one write per call.
+    lastUsedAt: at("last_used_at"),
     revokedAt: at("revoked_at"),
   },
-  (t) => [uniqueIndex("api_tokens_hash_uq").on(t.tokenHash)],
+  (t) => [uniqueIndex("api_tokens_hash_uq").on(t.tokenHash), index("api_tokens_name_idx").on(t.name)],
 );
 
 /** Who did what to which secret or resource, and how it ended. Never a value; no foreign keys, so events outlive what they describe. */
