@@ -28,6 +28,8 @@ export interface Config {
   kekPollMs: number;
   /** ResolveResourceSecrets per principal and replica: sustained rate and burst. */
   resolveRate: { ratePerSecond: number; burst: number };
+  /** Lets auth_config.api_base name loopback, private or link-local addresses (a self-hosted model server). */
+  allowPrivateApiBase: boolean;
   /** Browser origins allowed by CORS, e.g. https://app.example.com. */
   corsOrigins: string[];
   /** JWT verification, when a JWKS URL or a public key is configured. */
@@ -68,10 +70,18 @@ export function loadConfig(env: Env = process.env): Config {
     workers: workers(env),
     kekPollMs: int(env, "SECRETS_KEK_POLL_MS", 2_000, 100, 600_000),
     resolveRate: { ratePerSecond: int(env, "SECRETS_RESOLVE_RATE", 100, 1, 1_000_000), burst: int(env, "SECRETS_RESOLVE_BURST", 200, 1, 1_000_000) },
+    allowPrivateApiBase: flag(env, "SECRETS_ALLOW_PRIVATE_API_BASE"),
     corsOrigins: origins(env.SECRETS_CORS_ORIGINS),
     tls: tls(env),
     jwt: jwt(env),
   };
+}
+
+function flag(env: Env, name: string): boolean {
+  const v = env[name];
+  if (v === undefined || v === "" || v === "0" || v === "false") return false;
+  if (v === "1" || v === "true") return true;
+  throw new ConfigError(`${name} must be 1/true or 0/false`);
 }
 
 function parseAddr(addr: string): { host: string; port: number } {

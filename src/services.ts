@@ -26,6 +26,7 @@ export interface ServicesOptions {
   tokenCacheTtlMs?: number;
   /** ResolveResourceSecrets per principal: sustained rate and burst. */
   resolveRate?: { ratePerSecond: number; burst: number };
+  allowPrivateApiBase?: boolean;
   /** Told when buffered audit events could not be written (they are kept and retried). */
   onAuditFlushError?: (err: unknown, pending: number) => void;
 }
@@ -71,6 +72,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
         resolveLimiter: new RateLimiter(options.resolveRate ?? { ratePerSecond: 100, burst: 200 }),
         calls,
         resources,
+        allowPrivateApiBase: options.allowPrivateApiBase,
       }),
       resources,
       keyringService: new KeyringService(keyring, kekStore, audit),

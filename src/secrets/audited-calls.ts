@@ -51,6 +51,21 @@ export class AuditedCalls {
     }
   }
 
+  /**
+   * A call that hands out values: authorized by the RPC table; its success
+   * events (one per secret) are written by fn itself, durably, before any
+   * value leaves; a failure leaves a buffered event with its outcome.
+   */
+  async release<T>(caller: Caller, rpc: Rpc, audited: Target, fn: () => Promise<T>): Promise<T> {
+    try {
+      authorize(caller, rpc);
+      return await fn();
+    } catch (err) {
+      this.options.audit.enqueue(caller, { action: rpc, ...audited, outcome: outcomeOf(err) });
+      throw err;
+    }
+  }
+
   /** A read of metadata: authorized by the RPC table, audited in the background. */
   async read<T>(caller: Caller, rpc: Rpc, audited: Target, fn: (audited: Target) => Promise<T>): Promise<T> {
     const { audit } = this.options;

@@ -7,16 +7,16 @@ import { maskFields, maskValue } from "../crypto/masking.js";
 import type { RequestMac } from "../crypto/request-mac.js";
 import type { AuditFilter, AuditStore } from "../store/audit-store.js";
 import { uniqueViolation } from "../store/errors.js";
-import type { AuditRecord, BindingRecord, SecretRecord } from "../store/records.js";
+import type { AuditRecord, BindingRecord, CurrentValue, SecretRecord } from "../store/records.js";
 import type { Executor, SecretChanges, SecretsStore } from "../store/secrets-store.js";
 import type { AuditedCalls, Target } from "./audited-calls.js";
-import { authorize } from "./authorize.js";
-import { ServiceError, invalid, notFound, outcomeOf, secretNotFound } from "./errors.js";
+import { ServiceError, invalid, notFound, secretNotFound } from "./errors.js";
 import { type PageRequest, readPage, toPage } from "./paging.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { GLOBAL_RESOURCE_TYPE, type ResourceAccess } from "./resource-access.js";
 import type { ResourceFacts } from "../auth/policy.js";
 import {
+  API_BASE,
   LIMITS,
   type SecretValue,
   checkAuthConfig,
@@ -75,6 +75,9 @@ export interface ResolvedSecret {
   version: number;
 }
 
+/** A secret's current value as handed to the gateway; value undefined when revoked or undecryptable. */
+export type Releasable = Omit<CurrentValue, "payload"> & { value: SecretValue | undefined };
+
 export interface SecretsServiceOptions {
   store: SecretsStore;
   requestMac: RequestMac;
@@ -84,6 +87,8 @@ export interface SecretsServiceOptions {
   resolveLimiter: RateLimiter;
   calls: AuditedCalls;
   resources: ResourceAccess;
+  /** Lets auth_config.api_base name a private or loopback address (a self-hosted model server). */
+  allowPrivateApiBase?: boolean;
 }
 
 /** How many owners an ambiguous name lookup lists. */
@@ -104,8 +109,10 @@ export class SecretsService {
   private readonly resolveLimiter: RateLimiter;
   private readonly calls: AuditedCalls;
   private readonly resources: ResourceAccess;
+  private readonly authConfigRules: { allowPrivateApiBase: boolean };
 
   constructor(options: SecretsServiceOptions) {
+    this.authConfigRules = { allowPrivateApiBase: options.allowPrivateApiBase ?? false };
     this.resolveLimiter = options.resolveLimiter;
     this.calls = options.calls;
     this.resources = options.resources;
@@ -124,7 +131,7 @@ export class SecretsService {
       const fieldName = requireFieldName("field_name", input.fieldName);
       const provider = optionalText("provider", input.provider, LIMITS.provider) ?? null;
       const model = optionalText("model", input.model, LIMITS.model) ?? null;
-      const authConfig = checkAuthConfig(input.authConfig);
+      const authConfig = checkAuthConfig(input.authConfig, this.authConfigRules);
       const value = parseSecretValue(input.secretValue, input.secretFields, true)!;
       const payload = encodeSecretValue(value);
       const bind = target && {
@@ -224,13 +231,17 @@ export class SecretsService {
       if (model !== undefined) changes.model = model;
       if (input.clearAuthConfig && Object.keys(input.authConfig).length > 0) throw invalid("give either auth_config or clear_auth_config, not both");
       if (input.clearAuthConfig) changes.authConfig = {};
-      else if (Object.keys(input.authConfig).length > 0) changes.authConfig = checkAuthConfig(input.authConfig);
+      else if (Object.keys(input.authConfig).length > 0) changes.authConfig = checkAuthConfig(input.authConfig, this.authConfigRules);
       if (Object.keys(changes).length === 1) throw invalid("nothing to update: give a new value, provider, model or auth_config");
       const expected = input.etag === undefined ? undefined : parseEtag(input.etag);
       return inTransaction(async (tx) => {
         // Locked: concurrent updates queue here, and each compares the revision it finds.
         const current = await this.secretFor(tx, caller, "UpdateSecret", secretId, { lock: true });
         if (current.state === "REVOKED") throw new ServiceError("FAILED_PRECONDITION", `secret ${secretId} is revoked and cannot be updated`);
+        // Sending the stored key to a new host is how keys leak: a new api_base needs the key again.
+        if (changes.authConfig !== undefined && !changes.value && (changes.authConfig[API_BASE] ?? "") !== (current.authConfig[API_BASE] ?? "")) {
+          throw invalid("changing auth_config.api_base would send the stored key to another host: give the secret's value again in the same call");
+        }
         if (expected !== undefined && expected !== current.revision) {
           throw new ServiceError("ABORTED", `secret ${secretId} was changed since etag ${input.etag} (now ${etagOf(current)}): read it again`);
         }
@@ -356,12 +367,8 @@ export class SecretsService {
    */
   async resolveResourceSecrets(caller: Caller, resourceType: string, resourceId: string, fieldName?: string): Promise<ResolvedSecret[]> {
     const audited: Target = { resourceType, resourceId };
-    try {
-      authorize(caller, "ResolveResourceSecrets");
-      const quota = this.resolveLimiter.take(caller.principal.subject);
-      if (!quota.ok) {
-        throw new ServiceError("RESOURCE_EXHAUSTED", `too many resolves by ${caller.principal.subject}; retry in ${quota.retryAfterSeconds} s`, false, quota.retryAfterSeconds);
-      }
+    return this.calls.release(caller, "ResolveResourceSecrets", audited, async () => {
+      this.takeResolveQuota(caller);
       requireResourceType(resourceType);
       const rid = requireResourceId(resourceId);
       const field = fieldName === undefined ? undefined : requireFieldName("field_name", fieldName);
@@ -372,7 +379,7 @@ export class SecretsService {
         if (err instanceof DecryptionError) throw new ServiceError("DATA_LOSS", err.message);
         throw err;
       }
-      if (fieldName !== undefined && rows.length === 0) throw notFound(`${resourceType}/${resourceId} has no binding for ${fieldName}`);
+      if (field !== undefined && rows.length === 0) throw notFound(`${resourceType}/${rid} has no binding for ${field}`);
       const revoked = rows.find((r) => r.state === "REVOKED");
       if (revoked) {
         audited.secretId = revoked.secretId;
@@ -381,22 +388,64 @@ export class SecretsService {
           `the binding of ${revoked.fieldName} on ${resourceType}/${rid} is to secret ${revoked.secretId} ("${revoked.secretName}"), which is revoked, so nothing is returned: unbind it or bind an active secret, or resolve with field_name to get the other bindings`,
         );
       }
-      const events = rows.map((r) => ({ action: "ResolveResourceSecrets", ...audited, secretId: r.secretId, secretVersion: r.version, outcome: "ok" }));
-      try {
-        await this.audit.writeNow(caller, events.length > 0 ? events : [{ action: "ResolveResourceSecrets", ...audited, outcome: "ok" }]);
-      } catch {
-        // Fail closed: a value is never handed out without its audit event.
-        throw new ServiceError("UNAVAILABLE", "the audit log cannot be written, so no value is returned; retry shortly");
-      }
+      await this.recordRelease(caller, "ResolveResourceSecrets", audited, rows);
       return rows.map((r) => {
         const value = decodeSecretValue(r.payload);
         r.payload.fill(0);
         return { fieldName: r.fieldName, secretId: r.secretId, secretName: r.secretName, value, provider: r.provider, model: r.model, authConfig: r.authConfig, version: r.version };
       });
+    });
+  }
+
+  /** The resolve rate limit, per principal: shared by every call that hands out values. */
+  takeResolveQuota(caller: Caller): void {
+    const quota = this.resolveLimiter.take(caller.principal.subject);
+    if (!quota.ok) {
+      throw new ServiceError("RESOURCE_EXHAUSTED", `too many resolves by ${caller.principal.subject}; retry in ${quota.retryAfterSeconds} s`, false, quota.retryAfterSeconds);
+    }
+  }
+
+  /**
+   * For the gateway: the current values of these secrets, decoded, after an
+   * audit event per secret handed out has been written. Revoked and
+   * undecryptable secrets are reported, not opened; missing ones are absent.
+   */
+  async releaseCurrentValues(caller: Caller, rpc: Rpc, audited: Target, secretIds: readonly string[]): Promise<Map<string, Releasable>> {
+    const current = await this.store.openCurrent(this.store.db, secretIds);
+    const released = [...current.values()].filter((c) => c.payload !== undefined);
+    try {
+      await this.recordRelease(caller, rpc, audited, released);
     } catch (err) {
-      this.audit.enqueue(caller, { action: "ResolveResourceSecrets", ...audited, outcome: outcomeOf(err) });
+      for (const c of released) c.payload!.fill(0);
       throw err;
     }
+    const out = new Map<string, Releasable>();
+    for (const c of current.values()) {
+      const { payload, ...meta } = c;
+      out.set(c.secretId, payload === undefined ? { ...meta, value: undefined } : { ...meta, value: decodeSecretValue(payload) });
+      payload?.fill(0);
+    }
+    return out;
+  }
+
+  /** One event per secret handed out, with its value version, committed before any value leaves. */
+  private async recordRelease(caller: Caller, rpc: Rpc, audited: Target, handedOut: ReadonlyArray<{ secretId: string; version: number }>): Promise<void> {
+    const events = handedOut.map((r) => ({ action: rpc, ...audited, secretId: r.secretId, secretVersion: r.version, outcome: "ok" }));
+    try {
+      await this.audit.writeNow(caller, events.length > 0 ? events : [{ action: rpc, ...audited, outcome: "ok" }]);
+    } catch {
+      // Fail closed: a value is never handed out without its audit event.
+      throw new ServiceError("UNAVAILABLE", "the audit log cannot be written, so no value is returned; retry shortly");
+    }
+  }
+
+  /** A secret a model definition may point at: one the caller may bind (its own, any shared; admins any), and not revoked. */
+  async usableSecret(ex: Executor, caller: Caller, rpc: Rpc, secretId: string): Promise<SecretRecord> {
+    const secret = await this.store.getSecret(ex, requireText("secret_id", secretId, 64));
+    if (!secret || !allowed(caller.principal, "see", secret)) throw secretNotFound(secretId, secret !== undefined);
+    if (!allowed(caller.principal, "bind", secret)) throw new ServiceError("PERMISSION_DENIED", `${rpc}: you may not use secret ${secretId}`);
+    if (secret.state === "REVOKED") throw new ServiceError("FAILED_PRECONDITION", `secret ${secretId} is revoked and cannot be used`);
+    return secret;
   }
 
   async listAuditEvents(caller: Caller, filter: AuditFilter, page: PageRequest): Promise<{ items: AuditRecord[]; nextPageToken: string }> {

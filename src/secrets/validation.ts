@@ -1,3 +1,4 @@
+import { checkApiBase } from "./api-base.js";
 import { invalid } from "./errors.js";
 
 /** Limits of the contract; a message names the field and the limit, never the value. */
@@ -111,7 +112,10 @@ export function optionalText(field: string, value: string | undefined, max: numb
   return checkText(field, value, max);
 }
 
-export function checkAuthConfig(config: Record<string, string>): Record<string, string> {
+/** The auth_config key whose value decides where a key is sent. */
+export const API_BASE = "api_base";
+
+export function checkAuthConfig(config: Record<string, string>, options: { allowPrivateApiBase: boolean }): Record<string, string> {
   const entries = Object.entries(config);
   if (entries.length > LIMITS.authConfigEntries) throw invalid(`auth_config has more than ${LIMITS.authConfigEntries} entries`);
   for (const [key, value] of entries) {
@@ -121,6 +125,7 @@ export function checkAuthConfig(config: Record<string, string>): Record<string, 
     }
     if (value.length > LIMITS.authConfigValue) throw invalid(`auth_config["${key}"] is longer than ${LIMITS.authConfigValue} characters`);
   }
+  if (config[API_BASE] !== undefined) checkApiBase(config[API_BASE], { allowPrivate: options.allowPrivateApiBase });
   return config;
 }
 
@@ -145,6 +150,7 @@ export function parseSecretValue(value: string | undefined, fields: Record<strin
   if (keys.length > LIMITS.fields) throw invalid(`secret_fields has more than ${LIMITS.fields} fields`);
   for (const key of keys) {
     requireText("secret_fields key", key, LIMITS.fieldName);
+    if (key === API_BASE) throw invalid("api_base is where the key is sent, not part of it: put it in auth_config");
     if (fields[key]!.length === 0) throw invalid(`secret_fields["${key}"] must not be empty`);
   }
   return { fields };

@@ -51,6 +51,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     dbPoolSize: config.dbPoolSize,
     tokenCacheTtlMs: config.tokenCacheTtlMs,
     resolveRate: config.resolveRate,
+    allowPrivateApiBase: config.allowPrivateApiBase,
     onAuditFlushError: (err, pending) => log.error({ err: { name: (err as Error).name }, pending }, "audit events could not be written; retrying"),
   });
   const { database, keyring } = services;

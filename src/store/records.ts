@@ -46,6 +46,17 @@ export interface ResolvedRecord {
   payload: Buffer;
 }
 
+/** A secret's current value version, opened; payload undefined when revoked or undecryptable. */
+export interface CurrentValue {
+  secretId: string;
+  secretName: string;
+  state: SecretState;
+  authConfig: Record<string, string>;
+  version: number;
+  payload: Buffer | undefined;
+  undecryptable?: true;
+}
+
 export interface IdempotencyRecord {
   requestMac: string;
   kekVersion: number;
