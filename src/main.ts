@@ -1,8 +1,10 @@
 import cluster from "node:cluster";
 import { isIP } from "node:net";
+import type { Logger } from "pino";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger, errorSummary } from "./logging.js";
 import { type RunningServer, startServer } from "./server/app.js";
+import { ensureBootstrapToken } from "./server/bootstrap.js";
 import { runPrimary } from "./server/workers.js";
 
 /** Process entry: config → database → keyring → server; signals. */
@@ -22,8 +24,11 @@ async function main(): Promise<void> {
     log.warn({ host: config.host }, "listening on a non-loopback address without TLS: credentials and values cross the network in clear");
   }
   if (config.workers > 1 && cluster.isPrimary) {
-    const { bootstrapToken } = await runPrimary(config, log);
-    if (bootstrapToken) printBootstrapToken(bootstrapToken);
+    try {
+      await runPrimary(config, log, printBootstrapToken);
+    } catch (err) {
+      startFailed(log, err);
+    }
     return;
   }
   // Signals are taken from the first moment: one that arrives during start-up stops the server once it is up.
@@ -50,13 +55,16 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   try {
     server = await startServer(config, log);
+    // A worker of SECRETS_WORKERS leaves this to its primary.
+    if (cluster.isPrimary) await ensureBootstrapToken(server.services.tokenStore, config.bootstrapToken, printBootstrapToken);
   } catch (err) {
-    log.fatal({ err: errorSummary(err) }, "cannot start");
-    process.exitCode = 1;
+    startFailed(log, err);
     process.removeAllListeners("SIGTERM").removeAllListeners("SIGINT");
+    await server?.close().catch(() => {});
+    // Its channel to the primary would keep a worker alive; the primary sees it exit.
+    if (cluster.isWorker) process.disconnect();
     return;
   }
-  if (server.bootstrapToken) printBootstrapToken(server.bootstrapToken);
   if (stopRequested) {
     const signal = stopRequested;
     stopRequested = undefined;
@@ -64,12 +72,21 @@ async function main(): Promise<void> {
   }
 }
 
+let bootstrapTokenShown = false;
+
 /** Shown once, on the terminal only: it is never logged and only its hash is stored. */
 function printBootstrapToken(token: string): void {
+  bootstrapTokenShown = true;
   process.stderr.write(
     `\nFirst start: an admin API token was created. It is shown only this once; store it safely:\n\n  ${token}\n\n` +
       `Use it as "authorization: Bearer <token>" (e.g. export SECRETS_TOKEN=...).\n\n`,
   );
+}
+
+function startFailed(log: Logger, err: unknown): void {
+  log.fatal({ err: errorSummary(err) }, "cannot start");
+  if (bootstrapTokenShown) process.stderr.write("Start-up failed after the admin token above was shown: if it does not work, the next start shows a new one.\n");
+  process.exitCode = 1;
 }
 
 function isLoopback(host: string): boolean {

@@ -22,7 +22,6 @@ import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { createHttpHandler } from "./http-handler.js";
 import { restRoutes } from "./rest-routes.js";
 import { type Listener, listen } from "./listener.js";
-import { ensureBootstrapToken } from "./bootstrap.js";
 import { requestIdOf } from "./request-id.js";
 
 /** Largest request message: a 64 KiB value plus JSON escaping and metadata. */
@@ -33,8 +32,6 @@ export interface RunningServer {
   /** Graceful: health turns NOT_SERVING, in-flight calls finish, then the database closes. */
   close(): Promise<void>;
   services: Services;
-  /** The admin token created on this start, shown once; undefined when tokens already existed. */
-  bootstrapToken: string | undefined;
 }
 
 /** Opens the database and keyring, wires the services and listens on the configured port. */
@@ -53,7 +50,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   });
   const { database, keyring } = services;
   try {
-    const bootstrapToken = await ensureBootstrapToken(services.tokenStore, services.apiTokens, config.bootstrapToken);
     const monitor = new HealthMonitor({ probe: database.ping });
     monitor.start();
     const stopKeyringRefresh = keepKeyringFresh(services, config, log);
@@ -92,7 +88,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     return {
       address: listener.address,
       services,
-      bootstrapToken,
       close: () =>
         (closing ??= (async () => {
           monitor.drain();

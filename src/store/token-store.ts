@@ -1,4 +1,5 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
+import { lockForTransaction } from "./advisory-locks.js";
 import type { Db } from "./database.js";
 import type { TokenRecord } from "./records.js";
 import { apiTokens } from "./schema.js";
@@ -30,6 +31,19 @@ export class TokenStore {
 
   async list(): Promise<TokenRecord[]> {
     return this.db.select(columns).from(apiTokens).orderBy(asc(apiTokens.id));
+  }
+
+  /**
+   * Runs fn in one transaction that holds the bootstrap lock: replicas
+   * starting together on an empty database take turns, and each sees what
+   * the one before it committed.
+   */
+  async bootstrapTransaction<T>(fn: (store: TokenStore) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      const ex = tx as unknown as Db;
+      await lockForTransaction(ex, "bootstrapToken");
+      return fn(new TokenStore(ex));
+    });
   }
 
   async hasAny(): Promise<boolean> {

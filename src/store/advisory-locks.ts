@@ -1,0 +1,19 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "./database.js";
+
+/**
+ * Transaction-scoped PostgreSQL advisory locks, for work that replicas must
+ * take turns at. Commit or rollback releases them, so a process that dies
+ * holding one leaves nothing behind. Every key lives here so that none
+ * collides (migrations hold a session lock of their own, in database.ts).
+ */
+const KEYS = {
+  bootstrapToken: 7_358_221_904_114n,
+} as const;
+
+const ONE_ROW = sql`(values (1)) as one(x)`;
+
+/** Waits until this transaction holds the lock. */
+export async function lockForTransaction(tx: Db, key: keyof typeof KEYS): Promise<void> {
+  await tx.select({ ok: sql`pg_advisory_xact_lock(${KEYS[key].toString()}::bigint)` }).from(ONE_ROW);
+}
