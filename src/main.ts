@@ -1,7 +1,8 @@
 import cluster from "node:cluster";
 import { isIP } from "node:net";
+import { isAbsolute, relative, sep } from "node:path";
 import type { Logger } from "pino";
-import { ConfigError, loadConfig } from "./config.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createLogger, errorSummary } from "./logging.js";
 import { type RunningServer, startServer } from "./server/app.js";
 import { ensureBootstrapToken } from "./server/bootstrap.js";
@@ -22,6 +23,14 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   if (!isLoopback(config.host) && !config.tls) {
     log.warn({ host: config.host }, "listening on a non-loopback address without TLS: credentials and values cross the network in clear");
+  }
+  const exposedKeystore = keystoreBesideEmbeddedDatabase(config);
+  if (exposedKeystore) {
+    log.warn(
+      { keystore: exposedKeystore, dataDir: config.dataDir },
+      "the KEK keystore is inside the data directory, beside the embedded database: one copy of that directory (a backup, a volume snapshot) " +
+        "holds the ciphertext and the key that opens it. Set SECRETS_KEYSTORE_PATH outside it, or use SECRETS_KEK_PASSPHRASE_FILE",
+    );
   }
   if (config.workers > 1 && cluster.isPrimary) {
     try {
@@ -87,6 +96,16 @@ function startFailed(log: Logger, err: unknown): void {
   log.fatal({ err: errorSummary(err) }, "cannot start");
   if (bootstrapTokenShown) process.stderr.write("Start-up failed after the admin token above was shown: if it does not work, the next start shows a new one.\n");
   process.exitCode = 1;
+}
+
+/**
+ * The keystore directory when it lies inside the data directory of the embedded database.
+ * With PostgreSQL the data directory holds no ciphertext, so a keystore there sits beside nothing it opens.
+ */
+function keystoreBesideEmbeddedDatabase(config: Config): string | undefined {
+  if (config.kek.kind !== "keystore" || config.databaseUrl) return undefined;
+  const path = relative(config.dataDir, config.kek.dir);
+  return path === ".." || path.startsWith(`..${sep}`) || isAbsolute(path) ? undefined : config.kek.dir;
 }
 
 function isLoopback(host: string): boolean {

@@ -1,4 +1,7 @@
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -10,6 +13,7 @@ import { type TestDatabase, createTestDatabase, preferredBackend } from "./suppo
 import { spawnService } from "./support/process.js";
 
 const TOKEN_LINE = /\n {2}(sst_[A-Za-z0-9_-]{43})\n/;
+const KEYSTORE_WARNING = "the KEK keystore is inside the data directory";
 
 async function occupiedPort(): Promise<{ port: number; release: () => Promise<void> }> {
   const blocker = net.createServer();
@@ -46,8 +50,28 @@ describe("first start, run as a process on the embedded default", () => {
     const client = createClient(SecretsService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
     const audit = await client.listAuditEvents({}, { headers: { authorization: `Bearer ${token}` } });
     expect(audit.events).toEqual([]);
+    expect(svc.stdout()).toContain(KEYSTORE_WARNING);
     svc.child.kill("SIGTERM");
     expect(await svc.exited).toBe(0);
+  }, 90_000);
+
+  it("a replica without the keystore refuses to start; with a copy outside the data directory it starts without the warning", async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), "secrets-keystore-"));
+    try {
+      const empty = spawnService({ SECRETS_DATA_DIR: db.dataDir, SECRETS_KEYSTORE_PATH: join(elsewhere, "none") });
+      expect(await empty.exited).toBe(1);
+      expect(empty.stdout()).toContain("KEK version 1 is in use but kek-1.key is missing from the keystore");
+
+      await cp(join(db.dataDir, "keystore"), join(elsewhere, "keystore"), { recursive: true });
+      const svc = spawnService({ SECRETS_DATA_DIR: db.dataDir, SECRETS_KEYSTORE_PATH: join(elsewhere, "keystore") });
+      await svc.listening;
+      expect(svc.stdout()).not.toContain(KEYSTORE_WARNING);
+      expect(svc.stderr()).not.toContain("sst_");
+      svc.child.kill("SIGTERM");
+      expect(await svc.exited).toBe(0);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   }, 90_000);
 });
 
