@@ -20,6 +20,7 @@ import { type Services, openServices } from "../services.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { createHttpHandler } from "./http-handler.js";
+import { createProbes } from "./probes.js";
 import { restRoutes } from "./rest-routes.js";
 import { type Listener, listen } from "./listener.js";
 import { requestIdOf } from "./request-id.js";
@@ -52,7 +53,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   try {
     const monitor = new HealthMonitor({ probe: database.ping });
     monitor.start();
-    const stopKeyringRefresh = keepKeyringFresh(services, config, log);
+    const keyringRefresh = keepKeyringFresh(services, config, log);
     const mounted = [SecretsServiceDesc, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
     const interceptors = [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))];
@@ -70,7 +71,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       return values;
     };
     const grpcFastPath = createGrpcFastPath({ services: [...served], interceptors, contextValues, readMaxBytes: READ_MAX_BYTES });
+    const probes = createProbes({
+      databaseReachable: () => monitor.reachable,
+      keyringLoaded: keyringRefresh.current,
+      draining: () => monitor.shuttingDown,
+    });
     const handler = createHttpHandler({
+      probes,
       router,
       grpcFastPath,
       restRoutes: restRoutes([SecretsServiceDesc]),
@@ -92,7 +99,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         (closing ??= (async () => {
           monitor.drain();
           monitor.stop();
-          stopKeyringRefresh();
+          keyringRefresh.stop();
           await listener.close(config.shutdownGraceMs);
           await services.close();
         })()),
@@ -103,9 +110,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
 }
 
-/** Polls the KEK versions so that activations and retirements reach this replica within one interval. */
-function keepKeyringFresh(services: Services, config: Config, log: Logger): () => void {
+/**
+ * Polls the KEK versions so that activations and retirements reach this
+ * replica within one interval. `current` is false while the last refresh
+ * failed (a new version's key missing here, say): the replica is not ready.
+ */
+function keepKeyringFresh(services: Services, config: Config, log: Logger): { stop(): void; current(): boolean } {
   let running = false;
+  let current = true;
   const timer = setInterval(async () => {
     if (running) return;
     running = true;
@@ -113,12 +125,14 @@ function keepKeyringFresh(services: Services, config: Config, log: Logger): () =
       const before = services.keyring.active().version;
       const { changed } = await refreshKeyring(services.keyring, config.kek, services.kekStore);
       if (changed) log.info({ activeBefore: before, active: services.keyring.active().version, loaded: services.keyring.versions() }, "keyring updated");
+      current = true;
     } catch (err) {
+      current = false;
       log.error({ err: errorSummary(err) }, "keyring refresh failed; keeping the current keys");
     } finally {
       running = false;
     }
   }, config.kekPollMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return { stop: () => clearInterval(timer), current: () => current };
 }
