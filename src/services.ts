@@ -5,6 +5,7 @@ import type { Keyring } from "./crypto/keyring.js";
 import { RequestMac } from "./crypto/request-mac.js";
 import { type KekSource, openKeyring } from "./secrets/keyring-loader.js";
 import { KeyringService } from "./secrets/keyring-service.js";
+import { type QuotaLimits, Quotas } from "./secrets/quotas.js";
 import { RateLimiter } from "./secrets/rate-limiter.js";
 import { SecretsService } from "./secrets/service.js";
 import { AuditStore } from "./store/audit-store.js";
@@ -24,6 +25,8 @@ export interface ServicesOptions {
   resolveRate?: { ratePerSecond: number; burst: number };
   /** Told when buffered audit events could not be written (they are kept and retried). */
   onAuditFlushError?: (err: unknown, pending: number) => void;
+  /** Per-principal quotas; default DEFAULT_QUOTAS. */
+  quotas?: QuotaLimits;
 }
 
 /** Everything the protocols serve, wired once: the composition root shared by the server, the CLI and tests. */
@@ -60,6 +63,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
         audit,
         auditStore,
         resolveLimiter: new RateLimiter(options.resolveRate ?? { ratePerSecond: 100, burst: 200 }),
+        quotas: new Quotas(store, options.quotas),
       }),
       keyringService: new KeyringService(keyring, kekStore, audit),
       audit,

@@ -12,6 +12,7 @@ import type { Executor, SecretChanges, SecretsStore } from "../store/secrets-sto
 import { authorize } from "./authorize.js";
 import { ServiceError, invalid, notFound, outcomeOf, secretNotFound } from "./errors.js";
 import { type PageRequest, readPage, toPage } from "./paging.js";
+import type { Quotas } from "./quotas.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import {
   LIMITS,
@@ -80,6 +81,7 @@ export interface SecretsServiceOptions {
   auditStore: AuditStore;
   /** Limits ResolveResourceSecrets per principal. */
   resolveLimiter: RateLimiter;
+  quotas: Quotas;
 }
 
 /** The part of an audit entry a call learns as it goes (the secret a binding belongs to, say). */
@@ -98,9 +100,11 @@ export class SecretsService {
   private readonly audit: AuditLog;
   private readonly auditStore: AuditStore;
   private readonly resolveLimiter: RateLimiter;
+  private readonly quotas: Quotas;
 
   constructor(options: SecretsServiceOptions) {
     this.resolveLimiter = options.resolveLimiter;
+    this.quotas = options.quotas;
     this.store = options.store;
     this.requestMac = options.requestMac;
     this.audit = options.audit;
@@ -142,6 +146,7 @@ export class SecretsService {
             { id: secretId, name, fieldName, isShared, provider, model, authConfig, ...masks(value), createdBy: caller.principal.subject },
             payload,
           );
+          await this.quotas.checkCreated(tx, caller.principal);
           const binding = bind && (await this.store.createBinding(tx, { id: uuidv7(), secretId, ...bind, createdBy: caller.principal.subject }));
           if (requestId) {
             const { mac, kekVersion } = this.requestMac.sign(canonical);
@@ -205,6 +210,7 @@ export class SecretsService {
         }
         const updated = await this.store.updateSecret(tx, current, current.revision, changes);
         if (!updated) throw new ServiceError("ABORTED", `secret ${secretId} was changed concurrently; read it again`);
+        if (changes.value) await this.quotas.checkValueWritten(tx, caller.principal, current.createdBy);
         return updated;
       });
     });

@@ -44,6 +44,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     dataDir: config.dataDir,
     kek: config.kek,
     versionRetention: config.versionRetention,
+    quotas: config.quotas,
     dbPoolSize: config.dbPoolSize,
     tokenCacheTtlMs: config.tokenCacheTtlMs,
     resolveRate: config.resolveRate,

@@ -11,9 +11,17 @@ const KEYS = {
   bootstrapToken: 7_358_221_904_114n,
 } as const;
 
+/** Per-principal locks use the two-integer form, a key space apart from the bigint keys above. */
+const PRINCIPAL_NAMESPACE = 735_822;
+
 const ONE_ROW = sql`(values (1)) as one(x)`;
 
 /** Waits until this transaction holds the lock. */
 export async function lockForTransaction(tx: Db, key: keyof typeof KEYS): Promise<void> {
   await tx.select({ ok: sql`pg_advisory_xact_lock(${KEYS[key].toString()}::bigint)` }).from(ONE_ROW);
+}
+
+/** Serializes one principal's transactions that take it; other principals' are not held up. */
+export async function lockPrincipalForTransaction(tx: Db, principal: string): Promise<void> {
+  await tx.select({ ok: sql`pg_advisory_xact_lock(${PRINCIPAL_NAMESPACE}, hashtext(${principal}))` }).from(ONE_ROW);
 }
