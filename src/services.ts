@@ -1,4 +1,5 @@
 import { AuditLog } from "./audit/audit-log.js";
+import { AuditRetention } from "./audit/audit-retention.js";
 import { ApiTokens } from "./auth/api-tokens.js";
 import { EnvelopeCipher } from "./crypto/envelope.js";
 import type { Keyring } from "./crypto/keyring.js";
@@ -27,6 +28,8 @@ export interface ServicesOptions {
   onAuditFlushError?: (err: unknown, pending: number) => void;
   /** Per-principal quotas; default DEFAULT_QUOTAS. */
   quotas?: QuotaLimits;
+  /** Set: audit events older than this are pruned once `auditRetention.start()` is called. */
+  auditRetention?: { days: number; onPruned?: (deleted: number, cutoff: Date) => void; onError?: (err: unknown) => void };
 }
 
 /** Everything the protocols serve, wired once: the composition root shared by the server, the CLI and tests. */
@@ -38,6 +41,8 @@ export interface Services {
   secrets: SecretsService;
   keyringService: KeyringService;
   audit: AuditLog;
+  /** Present when a retention is configured; started by the server, not by the CLI. */
+  auditRetention: AuditRetention | undefined;
   tokenStore: TokenStore;
   apiTokens: ApiTokens;
   close(): Promise<void>;
@@ -52,6 +57,8 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     const tokenStore = new TokenStore(database.db);
     const auditStore = new AuditStore();
     const audit = new AuditLog({ store: auditStore, db: database.db, onFlushError: options.onAuditFlushError });
+    const retention = options.auditRetention;
+    const auditRetention = retention && new AuditRetention({ db: database.db, store: auditStore, audit, retentionDays: retention.days, onPruned: retention.onPruned, onError: retention.onError });
     return {
       database,
       keyring,
@@ -67,9 +74,11 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
       }),
       keyringService: new KeyringService(keyring, kekStore, audit),
       audit,
+      auditRetention,
       tokenStore,
       apiTokens: new ApiTokens({ store: tokenStore, cacheTtlMs: options.tokenCacheTtlMs }),
       close: async () => {
+        await auditRetention?.stop();
         await audit.close();
         await database.close();
       },

@@ -45,6 +45,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     kek: config.kek,
     versionRetention: config.versionRetention,
     quotas: config.quotas,
+    auditRetention: config.auditRetentionDays === undefined ? undefined : {
+      days: config.auditRetentionDays,
+      onPruned: (deleted, cutoff) => log.info({ deleted, before: cutoff.toISOString() }, "audit events past their retention deleted"),
+      onError: (err) => log.error({ err: errorSummary(err) }, "audit retention run failed; retrying at the next interval"),
+    },
     dbPoolSize: config.dbPoolSize,
     tokenCacheTtlMs: config.tokenCacheTtlMs,
     resolveRate: config.resolveRate,
@@ -88,6 +93,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       contextValues,
     });
     const listener: Listener = await listen({ handler, host: config.host, port: config.port, log, tls: config.tls, headersTimeoutMs: config.headersTimeoutMs });
+    services.auditRetention?.start();
     log.info(
       { address: listener.address, database: database.kind, kekVersion: keyring.active().version, startupMs: Math.round(performance.now() - started) },
       "secrets service listening",

@@ -9,6 +9,7 @@ import type { Db } from "./database.js";
  */
 const KEYS = {
   bootstrapToken: 7_358_221_904_114n,
+  auditPrune: 7_358_221_904_115n,
 } as const;
 
 /** Per-principal locks use the two-integer form, a key space apart from the bigint keys above. */
@@ -19,6 +20,12 @@ const ONE_ROW = sql`(values (1)) as one(x)`;
 /** Waits until this transaction holds the lock. */
 export async function lockForTransaction(tx: Db, key: keyof typeof KEYS): Promise<void> {
   await tx.select({ ok: sql`pg_advisory_xact_lock(${KEYS[key].toString()}::bigint)` }).from(ONE_ROW);
+}
+
+/** Takes the lock if it is free; false when another transaction holds it. */
+export async function tryLockForTransaction(tx: Db, key: keyof typeof KEYS): Promise<boolean> {
+  const [row] = await tx.select({ ok: sql<boolean>`pg_try_advisory_xact_lock(${KEYS[key].toString()}::bigint)` }).from(ONE_ROW);
+  return row?.ok === true;
 }
 
 /** Serializes one principal's transactions that take it; other principals' are not held up. */
