@@ -45,11 +45,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     kek: config.kek,
     versionRetention: config.versionRetention,
     quotas: config.quotas,
-    auditRetention: config.auditRetentionDays === undefined ? undefined : {
-      days: config.auditRetentionDays,
-      onPruned: (deleted, cutoff) => log.info({ deleted, before: cutoff.toISOString() }, "audit events past their retention deleted"),
-      onError: (err) => log.error({ err: errorSummary(err) }, "audit retention run failed; retrying at the next interval"),
-    },
+    auditRetention:
+      config.auditRetentionDays === undefined
+        ? undefined
+        : {
+            days: config.auditRetentionDays,
+            onPruned: (deleted, cutoff) => log.info({ deleted, before: cutoff.toISOString() }, "audit events past their retention deleted"),
+            onError: (err) => log.error({ err: errorSummary(err) }, "audit retention run failed; retrying at the next interval"),
+          },
     dbPoolSize: config.dbPoolSize,
     tokenCacheTtlMs: config.tokenCacheTtlMs,
     resolveRate: config.resolveRate,

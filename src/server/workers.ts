@@ -17,6 +17,7 @@ export async function runPrimary(config: Config, log: Logger, showBootstrapToken
   let stopping = false;
   let settleStart: (listening: boolean) => void = () => {};
   const started = new Promise<boolean>((resolve) => (settleStart = resolve));
+  // Workers never register the bootstrap token, so a configured one stays out of their environment.
   const fork = () => cluster.fork({ SECRETS_BOOTSTRAP_TOKEN: "" });
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
