@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import type { JwtOptions } from "./auth/jwt.js";
 import type { KekSource } from "./secrets/keyring-loader.js";
+import { DEFAULT_QUOTAS, type QuotaLimits } from "./secrets/quotas.js";
 
 /** Every setting of the service, parsed and validated in one place. */
 export interface Config {
@@ -13,6 +14,10 @@ export interface Config {
   kek: KekSource;
   logLevel: string;
   versionRetention: number;
+  /** Per-principal quotas (admins exempt); 0 = no limit. */
+  quotas: QuotaLimits;
+  /** Audit events older than this many days are pruned in the background; undefined = kept forever. */
+  auditRetentionDays: number | undefined;
   /** How long in-flight calls may take to finish on SIGTERM before connections are cut. */
   shutdownGraceMs: number;
   /** HTTP/1.1: how long a client may take to send a request's headers before it is answered 408 and cut (slow clients). */
@@ -62,6 +67,11 @@ export function loadConfig(env: Env = process.env): Config {
     kek: kekSource(env, dataDir),
     logLevel: oneOf("SECRETS_LOG_LEVEL", env.SECRETS_LOG_LEVEL ?? "info", ["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
     versionRetention: int(env, "SECRETS_VERSION_RETENTION", 10, 1, 1000),
+    quotas: {
+      maxSecretsPerPrincipal: int(env, "SECRETS_MAX_SECRETS_PER_PRINCIPAL", DEFAULT_QUOTAS.maxSecretsPerPrincipal, 0, 100_000_000),
+      maxBytesPerPrincipal: int(env, "SECRETS_MAX_BYTES_PER_PRINCIPAL", DEFAULT_QUOTAS.maxBytesPerPrincipal, 0, Number.MAX_SAFE_INTEGER),
+    },
+    auditRetentionDays: env.SECRETS_AUDIT_RETENTION_DAYS ? int(env, "SECRETS_AUDIT_RETENTION_DAYS", 0, 1, 36_500) : undefined,
     shutdownGraceMs: int(env, "SECRETS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     headersTimeoutMs: int(env, "SECRETS_HEADERS_TIMEOUT_MS", 15_000, 1_000, 600_000),
     dbPoolSize: int(env, "SECRETS_DB_POOL_SIZE", 10, 1, 200),

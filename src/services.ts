@@ -1,4 +1,5 @@
 import { AuditLog } from "./audit/audit-log.js";
+import { AuditRetention } from "./audit/audit-retention.js";
 import { ApiTokens } from "./auth/api-tokens.js";
 import { EnvelopeCipher } from "./crypto/envelope.js";
 import type { Keyring } from "./crypto/keyring.js";
@@ -6,6 +7,7 @@ import { RequestMac } from "./crypto/request-mac.js";
 import { type KekSource, openKeyring } from "./secrets/keyring-loader.js";
 import { KeyringService } from "./secrets/keyring-service.js";
 import { AuditedCalls } from "./secrets/audited-calls.js";
+import { type QuotaLimits, Quotas } from "./secrets/quotas.js";
 import { RateLimiter } from "./secrets/rate-limiter.js";
 import { ResourceAccess } from "./secrets/resource-access.js";
 import { SecretsService } from "./secrets/service.js";
@@ -29,6 +31,10 @@ export interface ServicesOptions {
   allowPrivateApiBase?: boolean;
   /** Told when buffered audit events could not be written (they are kept and retried). */
   onAuditFlushError?: (err: unknown, pending: number) => void;
+  /** Per-principal quotas; default DEFAULT_QUOTAS. */
+  quotas?: QuotaLimits;
+  /** Set: audit events older than this are pruned once `auditRetention.start()` is called. */
+  auditRetention?: { days: number; onPruned?: (deleted: number, cutoff: Date) => void; onError?: (err: unknown) => void };
 }
 
 /** Everything the protocols serve, wired once: the composition root shared by the server, the CLI and tests. */
@@ -41,6 +47,8 @@ export interface Services {
   resources: ResourceAccess;
   keyringService: KeyringService;
   audit: AuditLog;
+  /** Present when a retention is configured; started by the server, not by the CLI. */
+  auditRetention: AuditRetention | undefined;
   tokenStore: TokenStore;
   apiTokens: ApiTokens;
   tokens: TokenService;
@@ -59,6 +67,8 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     const calls = new AuditedCalls({ audit, transaction: (fn) => store.transaction(fn) });
     const resources = new ResourceAccess({ store: new ResourceStore(), calls, db: database.db });
     const apiTokens = new ApiTokens({ store: tokenStore, cacheTtlMs: options.tokenCacheTtlMs });
+    const retention = options.auditRetention;
+    const auditRetention = retention && new AuditRetention({ db: database.db, store: auditStore, audit, retentionDays: retention.days, onPruned: retention.onPruned, onError: retention.onError });
     return {
       database,
       keyring,
@@ -73,14 +83,17 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
         calls,
         resources,
         allowPrivateApiBase: options.allowPrivateApiBase,
+        quotas: new Quotas(store, options.quotas),
       }),
       resources,
       keyringService: new KeyringService(keyring, kekStore, audit),
       audit,
+      auditRetention,
       tokenStore,
       apiTokens,
       tokens: new TokenService({ apiTokens, store: tokenStore, calls }),
       close: async () => {
+        await auditRetention?.stop();
         await audit.close();
         await database.close();
       },

@@ -1,5 +1,7 @@
+import { access } from "node:fs/promises";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../config.js";
+import { destroyKeystoreKey, keystoreKeyPath } from "../crypto/kek-sources.js";
 import { generateKekVersion } from "../secrets/keyring-loader.js";
 import { KekStore } from "../store/kek-store.js";
 import type { BatchResult, ValueKey } from "../store/secrets-store.js";
@@ -64,14 +66,35 @@ export function kekCommands(program: Command): void {
 
   kek
     .command("retire")
-    .description("stop this version from ever decrypting again; refused while any stored value still uses it")
+    .description("stop this version from ever decrypting again; refused while any stored value still uses it. Its key file stays on disk unless --destroy")
     .requiredOption("--version <n>", "KEK version", positiveInt("--version"))
-    .action(async (opts: { version: number }) => {
+    .option("--destroy", "once retired, overwrite the version's key file with random bytes and remove it (keystore only)")
+    .action(async (opts: { version: number; destroy?: boolean }) => {
+      const { kek: source } = loadConfig();
+      if (opts.destroy && source.kind !== "keystore") {
+        throw new CliError("--destroy removes a keystore key file; a version derived from the passphrase has none", EXIT.usage);
+      }
       await withDatabase(async (db) => {
+        // Retired means no stored value uses the version, and a trigger refuses new ones: its key can go.
         const outcome = await new KekStore(db.db).retire(opts.version);
         if (!outcome.ok) throw new CliError(outcome.reason, EXIT.conflict);
         await auditLocal(db, kekEvent("RetireKek", opts.version));
         process.stderr.write(`KEK version ${opts.version} is retired\n`);
+        if (source.kind !== "keystore") return;
+        const path = keystoreKeyPath(source.dir, opts.version);
+        if (opts.destroy) {
+          const destroyed = await destroyKeystoreKey(source.dir, opts.version);
+          process.stderr.write(
+            destroyed
+              ? `${path} was overwritten and removed; copies of it elsewhere (backups, other keystores) are untouched\n`
+              : `${path} does not exist: nothing to destroy\n`,
+          );
+        } else if (await exists(path)) {
+          process.stderr.write(
+            `${path} is still on disk: with a copy of the database from before the rewrap, it still opens those values. ` +
+              `Remove it with: secretsctl kek retire --version ${opts.version} --destroy\n`,
+          );
+        }
       });
     });
 
@@ -141,6 +164,8 @@ export function kekCommands(program: Command): void {
       });
     });
 }
+
+const exists = (path: string) => access(path).then(() => true, () => false);
 
 function valuesNotOn(counts: Map<number, number>, version: number): number {
   let n = 0;

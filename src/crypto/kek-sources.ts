@@ -1,5 +1,5 @@
-import { createHash, pbkdf2 } from "node:crypto";
-import { chmod, mkdir, open, readFile, readdir, stat } from "node:fs/promises";
+import { createHash, pbkdf2, randomBytes } from "node:crypto";
+import { chmod, mkdir, open, readFile, readdir, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { KEY_BYTES, randomKey } from "./aead.js";
@@ -46,7 +46,7 @@ export async function writeKeystoreKey(dir: string, version: number): Promise<Bu
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   const key = randomKey();
-  const file = await open(join(dir, `kek-${version}.key`), "wx", 0o600);
+  const file = await open(keystoreKeyPath(dir, version), "wx", 0o600);
   try {
     await file.writeFile(`${key.toString("base64")}\n`);
     await file.sync();
@@ -54,6 +54,41 @@ export async function writeKeystoreKey(dir: string, version: number): Promise<Bu
     await file.close();
   }
   return key;
+}
+
+export const keystoreKeyPath = (dir: string, version: number): string => join(dir, `kek-${version}.key`);
+
+/**
+ * Overwrites a key file with random bytes, syncs it, and removes it; false
+ * when there was no such file. On copy-on-write or journaling filesystems
+ * and SSDs the old blocks may survive the overwrite, and copies (backups,
+ * snapshots) are untouched: this removes the key from this directory, no more.
+ */
+export async function destroyKeystoreKey(dir: string, version: number): Promise<boolean> {
+  const path = keystoreKeyPath(dir, version);
+  let file;
+  try {
+    file = await open(path, "r+");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+  try {
+    const { size } = await file.stat();
+    await file.write(randomBytes(size), 0, size, 0);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await unlink(path);
+  const parent = await open(dir, "r");
+  try {
+    // The removal itself is durable only once the directory is synced.
+    await parent.sync();
+  } finally {
+    await parent.close();
+  }
+  return true;
 }
 
 /**

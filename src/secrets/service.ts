@@ -12,6 +12,7 @@ import type { Executor, SecretChanges, SecretsStore } from "../store/secrets-sto
 import type { AuditedCalls, Target } from "./audited-calls.js";
 import { ServiceError, invalid, notFound, secretNotFound } from "./errors.js";
 import { type PageRequest, readPage, toPage } from "./paging.js";
+import type { Quotas } from "./quotas.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { GLOBAL_RESOURCE_TYPE, type ResourceAccess } from "./resource-access.js";
 import type { ResourceFacts } from "../auth/policy.js";
@@ -89,6 +90,7 @@ export interface SecretsServiceOptions {
   resources: ResourceAccess;
   /** Lets auth_config.api_base name a private or loopback address (a self-hosted model server). */
   allowPrivateApiBase?: boolean;
+  quotas: Quotas;
 }
 
 /** How many owners an ambiguous name lookup lists. */
@@ -110,12 +112,14 @@ export class SecretsService {
   private readonly calls: AuditedCalls;
   private readonly resources: ResourceAccess;
   private readonly authConfigRules: { allowPrivateApiBase: boolean };
+  private readonly quotas: Quotas;
 
   constructor(options: SecretsServiceOptions) {
     this.authConfigRules = { allowPrivateApiBase: options.allowPrivateApiBase ?? false };
     this.resolveLimiter = options.resolveLimiter;
     this.calls = options.calls;
     this.resources = options.resources;
+    this.quotas = options.quotas;
     this.store = options.store;
     this.requestMac = options.requestMac;
     this.audit = options.audit;
@@ -158,6 +162,7 @@ export class SecretsService {
             { id: secretId, name, fieldName, isShared, provider, model, authConfig, ...masks(value), createdBy: caller.principal.subject },
             payload,
           );
+          await this.quotas.checkCreated(tx, caller.principal);
           const binding = bind && (await this.store.createBinding(tx, { id: uuidv7(), secretId, ...bind, createdBy: caller.principal.subject }));
           if (requestId) {
             const { mac, kekVersion } = this.requestMac.sign(canonical);
@@ -247,6 +252,7 @@ export class SecretsService {
         }
         const updated = await this.store.updateSecret(tx, current, current.revision, changes);
         if (!updated) throw new ServiceError("ABORTED", `secret ${secretId} was changed concurrently; read it again`);
+        if (changes.value) await this.quotas.checkValueWritten(tx, caller.principal, current.createdBy);
         return updated;
       });
     });

@@ -22,9 +22,9 @@ import { type Services, openServices } from "../services.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { createHttpHandler } from "./http-handler.js";
+import { createProbes } from "./probes.js";
 import { restRoutes } from "./rest-routes.js";
 import { type Listener, listen } from "./listener.js";
-import { ensureBootstrapToken } from "./bootstrap.js";
 import { requestIdOf } from "./request-id.js";
 
 /** Largest request message: a 64 KiB value plus JSON escaping and metadata. */
@@ -35,8 +35,6 @@ export interface RunningServer {
   /** Graceful: health turns NOT_SERVING, in-flight calls finish, then the database closes. */
   close(): Promise<void>;
   services: Services;
-  /** The admin token created on this start, shown once; undefined when tokens already existed. */
-  bootstrapToken: string | undefined;
 }
 
 /** Opens the database and keyring, wires the services and listens on the configured port. */
@@ -48,6 +46,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     dataDir: config.dataDir,
     kek: config.kek,
     versionRetention: config.versionRetention,
+    quotas: config.quotas,
+    auditRetention:
+      config.auditRetentionDays === undefined
+        ? undefined
+        : {
+            days: config.auditRetentionDays,
+            onPruned: (deleted, cutoff) => log.info({ deleted, before: cutoff.toISOString() }, "audit events past their retention deleted"),
+            onError: (err) => log.error({ err: errorSummary(err) }, "audit retention run failed; retrying at the next interval"),
+          },
     dbPoolSize: config.dbPoolSize,
     tokenCacheTtlMs: config.tokenCacheTtlMs,
     resolveRate: config.resolveRate,
@@ -56,10 +63,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   });
   const { database, keyring } = services;
   try {
-    const bootstrapToken = await ensureBootstrapToken(services.tokenStore, services.apiTokens, config.bootstrapToken);
     const monitor = new HealthMonitor({ probe: database.ping });
     monitor.start();
-    const stopKeyringRefresh = keepKeyringFresh(services, config, log);
+    const keyringRefresh = keepKeyringFresh(services, config, log);
     const mounted = [SecretsServiceDesc, TokenServiceDesc, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
     const interceptors = [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))];
@@ -78,7 +84,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       return values;
     };
     const grpcFastPath = createGrpcFastPath({ services: [...served], interceptors, contextValues, readMaxBytes: READ_MAX_BYTES });
+    const probes = createProbes({
+      databaseReachable: () => monitor.reachable,
+      keyringLoaded: keyringRefresh.current,
+      draining: () => monitor.shuttingDown,
+    });
     const handler = createHttpHandler({
+      probes,
       router,
       grpcFastPath,
       restRoutes: restRoutes([SecretsServiceDesc, TokenServiceDesc]),
@@ -88,6 +100,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       contextValues,
     });
     const listener: Listener = await listen({ handler, host: config.host, port: config.port, log, tls: config.tls, headersTimeoutMs: config.headersTimeoutMs });
+    services.auditRetention?.start();
     log.info(
       { address: listener.address, database: database.kind, kekVersion: keyring.active().version, startupMs: Math.round(performance.now() - started) },
       "secrets service listening",
@@ -96,12 +109,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     return {
       address: listener.address,
       services,
-      bootstrapToken,
       close: () =>
         (closing ??= (async () => {
           monitor.drain();
           monitor.stop();
-          stopKeyringRefresh();
+          keyringRefresh.stop();
           await listener.close(config.shutdownGraceMs);
           await services.close();
         })()),
@@ -112,9 +124,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
 }
 
-/** Polls the KEK versions so that activations and retirements reach this replica within one interval. */
-function keepKeyringFresh(services: Services, config: Config, log: Logger): () => void {
+/**
+ * Polls the KEK versions so that activations and retirements reach this
+ * replica within one interval. `current` is false while the last refresh
+ * failed (a new version's key missing here, say): the replica is not ready.
+ */
+function keepKeyringFresh(services: Services, config: Config, log: Logger): { stop(): void; current(): boolean } {
   let running = false;
+  let current = true;
   const timer = setInterval(async () => {
     if (running) return;
     running = true;
@@ -122,12 +139,14 @@ function keepKeyringFresh(services: Services, config: Config, log: Logger): () =
       const before = services.keyring.active().version;
       const { changed } = await refreshKeyring(services.keyring, config.kek, services.kekStore);
       if (changed) log.info({ activeBefore: before, active: services.keyring.active().version, loaded: services.keyring.versions() }, "keyring updated");
+      current = true;
     } catch (err) {
+      current = false;
       log.error({ err: errorSummary(err) }, "keyring refresh failed; keeping the current keys");
     } finally {
       running = false;
     }
   }, config.kekPollMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return { stop: () => clearInterval(timer), current: () => current };
 }

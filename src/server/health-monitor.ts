@@ -26,6 +26,15 @@ export class HealthMonitor extends EventEmitter<{ change: [boolean] }> {
     return this.healthy && !this.draining;
   }
 
+  /** The dependency answered the last probe. */
+  get reachable(): boolean {
+    return this.healthy;
+  }
+
+  get shuttingDown(): boolean {
+    return this.draining;
+  }
+
   start(): void {
     const tick = async () => {
       await this.check();

@@ -22,10 +22,12 @@ export interface HttpHandlerOptions {
   contextValues: (req: Req) => ContextValues;
   readMaxBytes: number;
   log: Logger;
+  /** /healthz and /readyz (see probes.ts); returns false for anything else. */
+  probes?: (req: Req, res: Res) => boolean;
 }
 
 /**
- * Every HTTP request of the port: CORS first, then the RPC paths of Connect,
+ * Every HTTP request of the port: the probes, CORS, then the RPC paths of Connect,
  * gRPC and gRPC-Web, then the REST gateway, which re-enters the same RPC
  * handlers (and so the same interceptors) as a Connect JSON call.
  */
@@ -63,6 +65,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: Req, res: 
   };
 
   return (req, res) => {
+    if (options.probes?.(req, res)) return;
     if (options.grpcFastPath && req.httpVersion === "2.0" && options.grpcFastPath(req as Http2ServerRequest, res as Http2ServerResponse)) return;
     if (cors(req, res) === "answered") return;
     const path = (req.url ?? "/").split("?", 1)[0]!;

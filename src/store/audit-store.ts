@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, getTableName, gte, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, getTableName, gte, inArray, lt, sql } from "drizzle-orm";
 import type { AuditRecord } from "./records.js";
 import { auditEvents } from "./schema.js";
 import type { Executor } from "./secrets-store.js";
@@ -27,6 +27,13 @@ export class AuditStore {
    */
   async insert(ex: Executor, events: AuditRecord[]): Promise<void> {
     if (events.length > 0) await ex.execute(sql`${INSERT_FROM_JSON}(${JSON.stringify(events)}::json) ${RECORD_SHAPE}`);
+  }
+
+  /** Deletes up to `limit` of the oldest events from before `cutoff` (through the index on `at`); returns how many. */
+  async deleteBefore(ex: Executor, cutoff: Date, limit: number): Promise<number> {
+    const oldest = ex.select({ id: auditEvents.id }).from(auditEvents).where(lt(auditEvents.at, cutoff)).orderBy(asc(auditEvents.at)).limit(limit);
+    const rows = await ex.delete(auditEvents).where(inArray(auditEvents.id, oldest)).returning({ id: auditEvents.id });
+    return rows.length;
   }
 
   /** Newest first; `before` is the last id of the previous page. */

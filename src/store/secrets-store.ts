@@ -261,6 +261,26 @@ export class SecretsStore {
     return rows.map((r) => r.version);
   }
 
+  /** How many secrets a principal created (shared and private). */
+  async countSecretsOf(ex: Executor, owner: string): Promise<number> {
+    const [row] = await ex.select({ n: count() }).from(secrets).where(eq(secrets.createdBy, owner));
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Stored bytes of every retained value version of a principal's secrets:
+   * the ciphertext, which is the encoded value plus its 16-byte tag. Versions
+   * beyond the retention are gone and no longer count.
+   */
+  async storedBytesOf(ex: Executor, owner: string): Promise<number> {
+    const [row] = await ex
+      .select({ bytes: sql<string>`coalesce(sum(octet_length(${secretVersions.ciphertext})), 0)` })
+      .from(secretVersions)
+      .innerJoin(secrets, eq(secrets.id, secretVersions.secretId))
+      .where(eq(secrets.createdBy, owner));
+    return Number(row?.bytes ?? 0);
+  }
+
   async createBinding(ex: Executor, input: NewBinding): Promise<BindingRecord> {
     const [row] = await ex.insert(secretBindings).values({ ...input, createdAt: new Date() }).returning();
     return row!;

@@ -1,4 +1,5 @@
 import { type SQL, and, asc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { lockForTransaction } from "./advisory-locks.js";
 import type { Db } from "./database.js";
 import type { TokenRecord } from "./records.js";
 import { apiTokens } from "./schema.js";
@@ -77,6 +78,19 @@ export class TokenStore {
       .where(and(eq(apiTokens.name, name), live()))
       .orderBy(asc(apiTokens.role));
     return rows.map((r) => r.role);
+  }
+
+  /**
+   * Runs fn in one transaction that holds the bootstrap lock: replicas
+   * starting together on an empty database take turns, and each sees what
+   * the one before it committed.
+   */
+  async bootstrapTransaction<T>(fn: (store: TokenStore) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      const ex = tx as unknown as Db;
+      await lockForTransaction(ex, "bootstrapToken");
+      return fn(new TokenStore(ex));
+    });
   }
 
   async hasAny(): Promise<boolean> {

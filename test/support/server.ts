@@ -3,6 +3,7 @@ import type { Role } from "../../src/auth/principal.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logging.js";
 import { type RunningServer, startServer } from "../../src/server/app.js";
+import { ensureBootstrapToken } from "../../src/server/bootstrap.js";
 import { type Backend, type TestDatabase, createTestDatabase } from "./database.js";
 
 export const BOOTSTRAP_TOKEN = "sst_TEST-bootstrap-admin-token-0000000000000000".slice(0, 47);
@@ -39,6 +40,8 @@ export async function startTestServer(options: { backend?: Backend; env?: Record
     },
   });
   const server = await startServer(config, createLogger("debug", sink));
+  // As the process entry does once the port listens; the configured token is never shown.
+  await ensureBootstrapToken(server.services.tokenStore, config.bootstrapToken, () => {});
   let n = 0;
   return {
     server,

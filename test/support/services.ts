@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Caller, Role } from "../../src/auth/principal.js";
 import type { KekSource } from "../../src/secrets/keyring-loader.js";
+import type { QuotaLimits } from "../../src/secrets/quotas.js";
 import { type Services, openServices } from "../../src/services.js";
 import { type Backend, type TestDatabase, createTestDatabase } from "./database.js";
 
@@ -18,10 +19,10 @@ export interface TestServices extends Services {
   dispose(): Promise<void>;
 }
 
-export async function openTestServices(backend?: Backend, options: { versionRetention?: number } = {}): Promise<TestServices> {
+export async function openTestServices(backend?: Backend, options: { versionRetention?: number; quotas?: QuotaLimits } = {}): Promise<TestServices> {
   const testDb = await createTestDatabase(backend);
   const kek: KekSource = { kind: "keystore", dir: join(testDb.dataDir, "keystore") };
-  const open = (k: KekSource = kek) => openServices({ databaseUrl: testDb.url, dataDir: testDb.dataDir, kek: k, versionRetention: options.versionRetention });
+  const open = (k: KekSource = kek) => openServices({ databaseUrl: testDb.url, dataDir: testDb.dataDir, kek: k, versionRetention: options.versionRetention, quotas: options.quotas });
   const services = await open();
   return {
     ...services,
