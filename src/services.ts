@@ -6,6 +6,8 @@ import type { Keyring } from "./crypto/keyring.js";
 import { RequestMac } from "./crypto/request-mac.js";
 import { type KekSource, openKeyring } from "./secrets/keyring-loader.js";
 import { KeyringService } from "./secrets/keyring-service.js";
+import { ConfigResolver } from "./gateway/resolver.js";
+import { GatewayService } from "./gateway/service.js";
 import { AuditedCalls } from "./secrets/audited-calls.js";
 import { type QuotaLimits, Quotas } from "./secrets/quotas.js";
 import { RateLimiter } from "./secrets/rate-limiter.js";
@@ -14,6 +16,7 @@ import { SecretsService } from "./secrets/service.js";
 import { TokenService } from "./secrets/token-service.js";
 import { AuditStore } from "./store/audit-store.js";
 import { type Database, openDatabase } from "./store/database.js";
+import { GatewayStore } from "./store/gateway-store.js";
 import { KekStore } from "./store/kek-store.js";
 import { ResourceStore } from "./store/resource-store.js";
 import { SecretsStore } from "./store/secrets-store.js";
@@ -52,6 +55,8 @@ export interface Services {
   tokenStore: TokenStore;
   apiTokens: ApiTokens;
   tokens: TokenService;
+  gateway: GatewayService;
+  configResolver: ConfigResolver;
   close(): Promise<void>;
 }
 
@@ -69,12 +74,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     const apiTokens = new ApiTokens({ store: tokenStore, cacheTtlMs: options.tokenCacheTtlMs });
     const retention = options.auditRetention;
     const auditRetention = retention && new AuditRetention({ db: database.db, store: auditStore, audit, retentionDays: retention.days, onPruned: retention.onPruned, onError: retention.onError });
-    return {
-      database,
-      keyring,
-      kekStore,
-      store,
-      secrets: new SecretsService({
+    const secrets = new SecretsService({
         store,
         requestMac: new RequestMac(keyring),
         audit,
@@ -84,7 +84,16 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
         resources,
         allowPrivateApiBase: options.allowPrivateApiBase,
         quotas: new Quotas(store, options.quotas),
-      }),
+      });
+    const gatewayStore = new GatewayStore();
+    return {
+      database,
+      keyring,
+      kekStore,
+      store,
+      secrets,
+      gateway: new GatewayService({ store: gatewayStore, secrets, resources, calls, db: database.db }),
+      configResolver: new ConfigResolver({ store: gatewayStore, secrets, calls, db: database.db }),
       resources,
       keyringService: new KeyringService(keyring, kekStore, audit),
       audit,

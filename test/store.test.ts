@@ -166,8 +166,8 @@ describe.each(backends())("store and domain on %s", (backend) => {
       const { secret } = await s.secrets.createSecret(alice, input({ provider: "anthropic", model: "claude-3-opus" }));
       const v2 = await s.secrets.updateSecret(alice, { secretId: secret.id, secretValue: "sk-ant-new-value-99999", secretFields: {}, authConfig: {}, clearAuthConfig: false });
       expect(v2).toMatchObject({ version: 2, maskedValue: "sk...999", provider: "anthropic" });
-      const meta = await s.secrets.updateSecret(alice, { secretId: secret.id, secretFields: {}, provider: "openai", model: "", authConfig: { api_base: "https://example.test" }, clearAuthConfig: false });
-      expect(meta).toMatchObject({ version: 2, provider: "openai", model: null, authConfig: { api_base: "https://example.test" } });
+      const meta = await s.secrets.updateSecret(alice, { secretId: secret.id, secretFields: {}, provider: "openai", model: "", authConfig: { region: "eu-west-1" }, clearAuthConfig: false });
+      expect(meta).toMatchObject({ version: 2, provider: "openai", model: null, authConfig: { region: "eu-west-1" } });
       expect(meta.revision).toBe(v2.revision + 1);
       await s.secrets.bindSecret(alice, secret.id, { resourceType: "ENDPOINT", resourceId: "e-upd", fieldName: "KEY" });
       const [resolved] = await s.secrets.resolveResourceSecrets(scorer, "ENDPOINT", "e-upd");

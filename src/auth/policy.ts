@@ -44,6 +44,41 @@ const resourceRules = {
 
 export type ResourceAction = keyof typeof resourceRules;
 
+/** A gateway model definition: private when its secret is. */
+export interface ModelDefinitionFacts {
+  createdBy: string;
+  /** undefined once its secret was deleted. */
+  secret: SecretFacts | undefined;
+}
+
+/** A gateway endpoint: private when any of its model definitions is. */
+export interface EndpointFacts {
+  createdBy: string;
+  models: readonly ModelDefinitionFacts[];
+}
+
+const seeModel = (p: Principal, m: ModelDefinitionFacts) =>
+  isAdmin(p) || m.createdBy === p.subject || (m.secret !== undefined && (m.secret.isShared || m.secret.createdBy === p.subject));
+
+/**
+ * The gateway's objects follow the secrets they use: a model definition on a
+ * private secret is as invisible to others as the secret (NOT_FOUND), and so
+ * is an endpoint that uses one. Using one (in an endpoint) needs seeing it;
+ * changing one needs being its creator or an admin.
+ */
+const gatewayRules = {
+  model: {
+    see: seeModel,
+    modify: (p: Principal, m: ModelDefinitionFacts) => isAdmin(p) || m.createdBy === p.subject,
+  },
+  endpoint: {
+    see: (p: Principal, e: EndpointFacts) => isAdmin(p) || e.createdBy === p.subject || e.models.every((m) => seeModel(p, m)),
+    modify: (p: Principal, e: EndpointFacts) => isAdmin(p) || e.createdBy === p.subject,
+  },
+} as const;
+
+export type GatewayAction = "see" | "modify";
+
 const ANYONE: readonly Role[] = ["admin", "user", "service"];
 const PEOPLE: readonly Role[] = ["admin", "user"];
 
@@ -81,6 +116,33 @@ export const RPC_POLICY = {
   ListApiTokens: { roles: ANYONE },
   RevokeApiToken: { roles: ANYONE },
   WhoAmI: { roles: ANYONE },
+  CreateModelDefinition: { roles: PEOPLE },
+  GetModelDefinition: { roles: ANYONE },
+  ListModelDefinitions: { roles: ANYONE },
+  UpdateModelDefinition: { roles: PEOPLE },
+  DeleteModelDefinition: { roles: PEOPLE },
+  CreateEndpoint: { roles: PEOPLE },
+  GetEndpoint: { roles: ANYONE },
+  ListEndpoints: { roles: ANYONE },
+  UpdateEndpoint: { roles: PEOPLE },
+  DeleteEndpoint: { roles: PEOPLE },
+  AttachModelToEndpoint: { roles: PEOPLE },
+  DetachModelFromEndpoint: { roles: PEOPLE },
+  SetEndpointTag: { roles: PEOPLE },
+  DeleteEndpointTag: { roles: PEOPLE },
+  CreateEndpointBinding: { roles: PEOPLE, resource: "use" },
+  // Or the endpoint's creator, who may always take it back: see GatewayService.deleteBinding.
+  DeleteEndpointBinding: { roles: PEOPLE, resource: "use" },
+  ListEndpointBindings: { roles: ANYONE, resource: "read" },
+  // Credentials go to services (and admins) only, like ResolveResourceSecrets.
+  GetResourceEndpointConfigs: { roles: ["admin", "service"] },
+  GetEndpointConfig: { roles: ["admin", "service"] },
+  // MLflow's API-key routes are served by the secrets RPCs of the same meaning, which authorize and audit them under their own names.
+  CreateGatewaySecret: { roles: PEOPLE },
+  GetGatewaySecretInfo: { roles: ANYONE, secret: "see" },
+  UpdateGatewaySecret: { roles: PEOPLE, secret: "modify" },
+  DeleteGatewaySecret: { roles: PEOPLE, secret: "modify" },
+  ListGatewaySecretInfos: { roles: ANYONE },
 } as const satisfies Record<string, { roles: readonly Role[]; secret?: SecretAction; resource?: ResourceAction }>;
 
 export type Rpc = keyof typeof RPC_POLICY;
@@ -91,6 +153,14 @@ export function mayCall(p: Principal, rpc: Rpc): boolean {
 
 export function allowed(p: Principal, action: SecretAction, secret: SecretFacts): boolean {
   return secretRules[action](p, secret);
+}
+
+export function modelAllowed(p: Principal, action: GatewayAction, m: ModelDefinitionFacts): boolean {
+  return gatewayRules.model[action](p, m);
+}
+
+export function endpointAllowed(p: Principal, action: GatewayAction, e: EndpointFacts): boolean {
+  return gatewayRules.endpoint[action](p, e);
 }
 
 export function resourceAllowed(p: Principal, action: ResourceAction, resource: ResourceFacts): boolean {

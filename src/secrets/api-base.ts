@@ -29,8 +29,6 @@ for (const [net, bits] of [
   ["fe80::", 10],
   ["ff00::", 8],
   ["fd00:ec2::", 32],
-  // IPv4 written as IPv6: never needed for a public API.
-  ["::ffff:0:0", 96],
   ["64:ff9b::", 96],
 ] as const) {
   NON_PUBLIC.addSubnet(net, bits, "ipv6");
@@ -70,5 +68,7 @@ export function checkApiBase(raw: string, options: { allowPrivate: boolean }): s
 }
 
 function isNonPublic(host: string, family: number): boolean {
-  return NON_PUBLIC.check(host, family === 6 ? "ipv6" : "ipv4");
+  // IPv4 written as IPv6 (::ffff:7f00:1) is never needed for a public API. (Not in the BlockList: a ::ffff:0:0/96 rule there matches every IPv4 address.)
+  if (family === 6) return /^::ffff:/i.test(host) || NON_PUBLIC.check(host, "ipv6");
+  return NON_PUBLIC.check(host, "ipv4");
 }

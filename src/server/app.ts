@@ -6,6 +6,7 @@ import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/r
 import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { SecretsService as SecretsServiceDesc } from "../../gen/secrets/v1/service_pb.js";
 import { TokenService as TokenServiceDesc } from "../../gen/secrets/v1/tokens_pb.js";
+import { GatewayService as GatewayServiceDesc } from "../../gen/secrets/v1/gateway_pb.js";
 import { Authenticator } from "../auth/authenticator.js";
 import { createJwtVerifier } from "../auth/jwt.js";
 import type { Config } from "../config.js";
@@ -15,10 +16,12 @@ import { ReflectionIndex, reflectionV1Handlers, reflectionV1alphaHandlers } from
 import { authInterceptor, errorInterceptor, loggingInterceptor } from "../rpc/interceptors.js";
 import { secretsHandlers } from "../rpc/secrets-handlers.js";
 import { tokenHandlers } from "../rpc/token-handlers.js";
+import { gatewayHandlers } from "../rpc/gateway-handlers.js";
 import { useNodeTextEncoding } from "../rpc/text-encoding.js";
 import { errorSummary } from "../logging.js";
 import { refreshKeyring } from "../secrets/keyring-loader.js";
 import { type Services, openServices } from "../services.js";
+import { ensureBootstrapToken } from "./bootstrap.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { createHttpHandler } from "./http-handler.js";
@@ -66,13 +69,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const monitor = new HealthMonitor({ probe: database.ping });
     monitor.start();
     const keyringRefresh = keepKeyringFresh(services, config, log);
-    const mounted = [SecretsServiceDesc, TokenServiceDesc, Health, ReflectionV1, ReflectionV1alpha];
+    const contract = [SecretsServiceDesc, TokenServiceDesc, GatewayServiceDesc];
+    const mounted = [...contract, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
     const interceptors = [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))];
     const served = [
       { service: SecretsServiceDesc, impl: secretsHandlers(services.secrets, services.keyringService, services.resources) },
       { service: TokenServiceDesc, impl: tokenHandlers(services.tokens) },
-      { service: Health, impl: healthHandlers(monitor, [SecretsServiceDesc.typeName, TokenServiceDesc.typeName]) },
+      { service: GatewayServiceDesc, impl: gatewayHandlers(services.gateway, services.configResolver, services.secrets) },
+      { service: Health, impl: healthHandlers(monitor, contract.map((s) => s.typeName)) },
       { service: ReflectionV1, impl: reflectionV1Handlers(reflection) },
       { service: ReflectionV1alpha, impl: reflectionV1alphaHandlers(reflection) },
     ] as const;
@@ -93,12 +98,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       probes,
       router,
       grpcFastPath,
-      restRoutes: restRoutes([SecretsServiceDesc, TokenServiceDesc]),
+      restRoutes: restRoutes(contract),
       corsOrigins: config.corsOrigins,
       readMaxBytes: READ_MAX_BYTES,
       log,
       contextValues,
     });
+    // A configured admin token is already in its operator's hands: it can be registered before the port opens, so the first call finds it.
+    if (config.bootstrapToken) await ensureBootstrapToken(services.tokenStore, config.bootstrapToken, () => {});
     const listener: Listener = await listen({ handler, host: config.host, port: config.port, log, tls: config.tls, headersTimeoutMs: config.headersTimeoutMs });
     services.auditRetention?.start();
     log.info(

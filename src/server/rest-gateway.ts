@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { type DescMessage, type JsonObject, type JsonValue, ScalarType, fromJson, toJson } from "@bufbuild/protobuf";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { UnknownEnumValueError, acceptBareEnumNames, bareEnumNames } from "./enum-spellings.js";
 import type { RestRoute } from "./rest-routes.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -79,6 +80,7 @@ export function createRestGateway(options: RestGatewayOptions) {
     }
     const output = fromJson(route.method.output, parsed, { ignoreUnknownFields: true });
     const json = toJson(route.method.output, output, { useProtoFieldName: true, alwaysEmitImplicit: true }) as JsonObject;
+    if (route.mlflowEnums) bareEnumNames(route.method.output, json);
     send(res, 200, route.responseBody ? (json[route.responseBody] ?? {}) : json);
   };
 }
@@ -116,6 +118,12 @@ async function buildRequest(route: RestRoute, url: URL, req: Req, readMaxBytes: 
   }
   const captured = route.pattern.exec(url.pathname)!;
   route.variables.forEach((path, i) => setField(input, request, path, [decodeURIComponent(captured[i + 1]!)]));
+  try {
+    acceptBareEnumNames(input, request);
+  } catch (err) {
+    if (err instanceof UnknownEnumValueError) throw new RequestError(400, "INVALID_PARAMETER_VALUE", err.message);
+    throw err;
+  }
   let message;
   try {
     message = fromJson(input, request, { ignoreUnknownFields: true });

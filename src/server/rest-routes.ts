@@ -15,7 +15,12 @@ export interface RestRoute {
   body: string;
   /** "" (the whole response) or a response field name. */
   responseBody: string;
+  /** Answer enums in MLflow's bare spelling (PRIMARY), as its gateway clients expect. */
+  mlflowEnums: boolean;
 }
+
+/** Services whose REST answers spell enums as MLflow does. */
+const MLFLOW_ENUM_SERVICES = new Set(["secrets.v1.GatewayService"]);
 
 /**
  * The REST routes of the given services, read from their `google.api.http`
@@ -38,7 +43,7 @@ export function restRoutes(services: readonly DescService[]): RestRoute[] {
           if (seen.has(key)) continue;
           seen.add(key);
           const { pattern, variables } = compileTemplate(template);
-          routes.push({ verb: verb.verb, template, pattern, variables, method, body: r.body, responseBody: r.responseBody });
+          routes.push({ verb: verb.verb, template, pattern, variables, method, body: r.body, responseBody: r.responseBody, mlflowEnums: MLFLOW_ENUM_SERVICES.has(service.typeName) });
         }
       }
     }

@@ -46,6 +46,8 @@ export async function runPrimary(config: Config, log: Logger, showBootstrapToken
     log.error({ worker: worker.process.pid, code, signal }, "worker died; starting another");
     fork();
   });
+  // A configured one is registered before any worker listens, so the first call finds it.
+  if (config.bootstrapToken) await ensureBootstrapToken(services.tokenStore, config.bootstrapToken, showBootstrapToken);
   for (let i = 0; i < config.workers; i++) fork();
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
