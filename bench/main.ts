@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { GatewayService, LinkageType } from "../gen/secrets/v1/gateway_pb.js";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
 import { randomKey } from "../src/crypto/aead.js";
 import { EnvelopeCipher } from "../src/crypto/envelope.js";
@@ -141,7 +142,7 @@ async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildPr
       children.push(two.child);
       for (const [scenario, call] of workload(grpcUnary(grpcChannels(two.port, CHANNELS)), ids)) {
         const one = results.find((r) => r.scenario === scenario && r.protocol === "gRPC h2" && r.concurrency === c);
-        if (!one || !/^(ceiling|GetSecret|ResolveResource)/.test(scenario)) continue;
+        if (!one || !/^(ceiling|GetSecret|ResolveResource|GetResourceEndpointConfigs)/.test(scenario)) continue;
         const r = await load(call, c, two.child.pid!);
         const out: Row = { database, scenario, protocol: "gRPC h2, 2 workers", concurrency: c, ...r, ceiling: `${scenario}, 1 worker`, ratio: r.rps / one.rps };
         results.push(out);
@@ -172,6 +173,7 @@ function workload(unary: Unary, ids: string[]): [ceiling: Scenario, ...scenarios
   const get = unary(m.getSecret, TOKEN);
   const list = unary(m.listSecrets, TOKEN);
   const resolve = unary(m.resolveResourceSecrets, TOKEN);
+  const endpointConfigs = unary(GatewayService.method.getResourceEndpointConfigs, TOKEN);
   const update = unary(m.updateSecret, TOKEN);
   const createAndBind = unary(m.createAndBindSecret, TOKEN);
   const run = randomBytes(3).toString("hex");
@@ -181,6 +183,7 @@ function workload(unary: Unary, ids: string[]): [ceiling: Scenario, ...scenarios
     ["GetSecret", (i) => get({ secretId: ids[i % ids.length]! })],
     ["ListSecrets (100)", () => list({ pageSize: 100 })],
     ["ResolveResourceSecrets (10)", (i) => resolve({ resourceType: "BENCH_JOB", resourceId: `job-${i % RESOURCES}` })],
+    ["GetResourceEndpointConfigs (2×3)", () => endpointConfigs({ resourceType: "GATEWAY_JOB", resourceId: "bench" })],
     ["UpdateSecret (new version)", (i) => update({ secretId: ids[(i * 7919) % ids.length]!, secretValue: `${VALUE}-${i}` })],
     [
       "CreateAndBindSecret",
@@ -234,8 +237,33 @@ async function seed(port: number): Promise<{ ids: string[]; ms: number }> {
       }
     }),
   );
+  await seedGateway(grpcUnary(channels), ids);
   for (const c of channels) c.close();
   return { ids, ms: performance.now() - started };
+}
+
+/** A resource bound to 2 endpoints of 3 models each (2 primaries, 1 fallback), each model on its own secret: 6 values per resolve. */
+async function seedGateway(unary: Unary, ids: string[]): Promise<void> {
+  const g = GatewayService.method;
+  const defineModel = unary(g.createModelDefinition, TOKEN);
+  const createEndpoint = unary(g.createEndpoint, TOKEN);
+  const bind = unary(g.createEndpointBinding, TOKEN);
+  for (const e of [0, 1]) {
+    const models: string[] = [];
+    for (const m of [0, 1, 2]) {
+      const res = (await defineModel({ name: `bench-model-${e}-${m}`, secretId: ids[e * 3 + m]!, provider: "openai", modelName: `gpt-bench-${m}` })) as { modelDefinition: { modelDefinitionId: string } };
+      models.push(res.modelDefinition.modelDefinitionId);
+    }
+    const endpoint = (await createEndpoint({
+      name: `bench-endpoint-${e}`,
+      modelConfigs: [
+        { modelDefinitionId: models[0]!, linkageType: LinkageType.PRIMARY, weight: 2 },
+        { modelDefinitionId: models[1]!, linkageType: LinkageType.PRIMARY, weight: 1 },
+        { modelDefinitionId: models[2]!, linkageType: LinkageType.FALLBACK, fallbackOrder: 0 },
+      ],
+    })) as { endpoint: { endpointId: string } };
+    await bind({ endpointId: endpoint.endpoint.endpointId, resourceType: "GATEWAY_JOB", resourceId: "bench" });
+  }
 }
 
 interface Service {

@@ -37,7 +37,7 @@ it("npm run bench runs every scenario on each database and writes its figures", 
     };
     const databases = postgres ? ["PGlite", "PostgreSQL"] : ["PGlite"];
     expect(figures.databases.map((d) => d.database)).toEqual(databases);
-    const work = ["ceiling: Health/Check", "GetSecret", "ListSecrets (100)", "ResolveResourceSecrets (10)", "UpdateSecret (new version)", "CreateAndBindSecret"];
+    const work = ["ceiling: Health/Check", "GetSecret", "ListSecrets (100)", "ResolveResourceSecrets (10)", "GetResourceEndpointConfigs (2×3)", "UpdateSecret (new version)", "CreateAndBindSecret"];
     for (const database of databases) {
       const scenarios = (protocol: string) => figures.rows.filter((r) => r.database === database && r.protocol === protocol).map((r) => r.scenario);
       expect(scenarios("gRPC h2")).toEqual(expect.arrayContaining([...work, "peer ceiling: plain grpc-js"]));
