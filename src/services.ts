@@ -7,6 +7,10 @@ import { RequestMac } from "./crypto/request-mac.js";
 import { type KekSource, openKeyring } from "./secrets/keyring-loader.js";
 import { KeyringService } from "./secrets/keyring-service.js";
 import { ConfigResolver } from "./gateway/resolver.js";
+import { ProviderCatalog } from "./providers/catalog.js";
+import { CatalogService } from "./providers/catalog-service.js";
+import { CatalogCredentialRules } from "./providers/credential-check.js";
+import { ProviderKeys } from "./providers/provider-keys.js";
 import { GatewayService } from "./gateway/service.js";
 import { AuditedCalls } from "./secrets/audited-calls.js";
 import { type QuotaLimits, Quotas } from "./secrets/quotas.js";
@@ -17,6 +21,7 @@ import { TokenService } from "./secrets/token-service.js";
 import { AuditStore } from "./store/audit-store.js";
 import { type Database, openDatabase } from "./store/database.js";
 import { GatewayStore } from "./store/gateway-store.js";
+import { ProviderKeyStore } from "./store/provider-key-store.js";
 import { KekStore } from "./store/kek-store.js";
 import { ResourceStore } from "./store/resource-store.js";
 import { SecretsStore } from "./store/secrets-store.js";
@@ -57,6 +62,10 @@ export interface Services {
   tokens: TokenService;
   gateway: GatewayService;
   configResolver: ConfigResolver;
+  catalog: ProviderCatalog;
+  catalogService: CatalogService;
+  credentialRules: CatalogCredentialRules;
+  providerKeys: ProviderKeys;
   close(): Promise<void>;
 }
 
@@ -74,6 +83,8 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     const apiTokens = new ApiTokens({ store: tokenStore, cacheTtlMs: options.tokenCacheTtlMs });
     const retention = options.auditRetention;
     const auditRetention = retention && new AuditRetention({ db: database.db, store: auditStore, audit, retentionDays: retention.days, onPruned: retention.onPruned, onError: retention.onError });
+    const catalog = new ProviderCatalog();
+    const credentialRules = new CatalogCredentialRules(catalog);
     const secrets = new SecretsService({
         store,
         requestMac: new RequestMac(keyring),
@@ -84,16 +95,24 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
         resources,
         allowPrivateApiBase: options.allowPrivateApiBase,
         quotas: new Quotas(store, options.quotas),
+        credentialRules,
       });
     const gatewayStore = new GatewayStore();
+    const providerKeyStore = new ProviderKeyStore();
+    const providerKeys = new ProviderKeys({ store: providerKeyStore, catalog, secrets, calls, db: database.db });
+    const canonicalProvider = (p: string) => providerKeys.canonical(p);
     return {
       database,
       keyring,
       kekStore,
       store,
       secrets,
-      gateway: new GatewayService({ store: gatewayStore, secrets, resources, calls, db: database.db }),
-      configResolver: new ConfigResolver({ store: gatewayStore, secrets, calls, db: database.db }),
+      gateway: new GatewayService({ store: gatewayStore, secrets, resources, calls, db: database.db, canonicalProvider }),
+      configResolver: new ConfigResolver({ store: gatewayStore, providerKeyStore, providerKeys, secrets, calls, db: database.db }),
+      catalog,
+      catalogService: new CatalogService(catalog, calls),
+      credentialRules,
+      providerKeys,
       resources,
       keyringService: new KeyringService(keyring, kekStore, audit),
       audit,

@@ -30,7 +30,7 @@ async function buf(...args: string[]): Promise<string> {
 describe("buf curl through server reflection (no --schema)", () => {
   it("lists exactly the mounted services", async () => {
     const out = (await buf("--list-services", t.baseUrl)).trim().split("\n").sort();
-    expect(out).toEqual(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "secrets.v1.GatewayService", "secrets.v1.SecretsService", "secrets.v1.TokenService"]);
+    expect(out).toEqual(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "secrets.v1.GatewayService", "secrets.v1.ProviderService", "secrets.v1.SecretsService", "secrets.v1.TokenService"]);
   });
 
   it("calls WhoAmI on TokenService through reflection", async () => {

@@ -264,7 +264,8 @@ describe.each(Object.keys(transports))("the gateway over %s", (protocol) => {
     const { config } = await gw.getEndpointConfig({ endpointName: n("degraded") }, as(tokens.service));
     expect(config!.models.map((m) => m.secretId)).toEqual([good.secretId]);
     expect(config!.unavailable.map((u) => [u.modelDefinitionId, u.reason])).toEqual([
-      [gone.modelDefinitionId, UnavailableReason.SECRET_MISSING],
+      // Its secret is gone and Bob has no openai provider key to fall back to.
+      [gone.modelDefinitionId, UnavailableReason.NO_CREDENTIAL],
       [revoked.modelDefinitionId, UnavailableReason.SECRET_REVOKED],
       [tampered.modelDefinitionId, UnavailableReason.SECRET_UNDECRYPTABLE],
     ]);

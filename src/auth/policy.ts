@@ -143,6 +143,16 @@ export const RPC_POLICY = {
   UpdateGatewaySecret: { roles: PEOPLE, secret: "modify" },
   DeleteGatewaySecret: { roles: PEOPLE, secret: "modify" },
   ListGatewaySecretInfos: { roles: ANYONE },
+  ListProviders: { roles: ANYONE },
+  ListSupportedProviders: { roles: ANYONE },
+  GetProvider: { roles: ANYONE },
+  ListModels: { roles: ANYONE },
+  // Shared keys: admins only (see ProviderKeys).
+  SetProviderKey: { roles: PEOPLE },
+  GetProviderKey: { roles: ANYONE },
+  ListProviderKeys: { roles: ANYONE },
+  DeleteProviderKey: { roles: PEOPLE },
+  GetProviderKeyStatus: { roles: ANYONE },
 } as const satisfies Record<string, { roles: readonly Role[]; secret?: SecretAction; resource?: ResourceAction }>;
 
 export type Rpc = keyof typeof RPC_POLICY;

@@ -18,6 +18,7 @@ const LIMIT = { name: 255, provider: 64, modelName: 256, tagKey: 250, tagValue: 
 
 export interface ModelDefinitionInput {
   name: string;
+  /** "": the model uses provider keys. */
   secretId: string;
   provider: string;
   modelName: string;
@@ -26,6 +27,7 @@ export interface ModelDefinitionInput {
 export interface ModelDefinitionUpdate {
   modelDefinitionId: string;
   name?: string;
+  /** "": from now on the model uses provider keys. */
   secretId?: string;
   provider?: string;
   modelName?: string;
@@ -55,6 +57,8 @@ export interface GatewayServiceOptions {
   resources: ResourceAccess;
   calls: AuditedCalls;
   db: Db;
+  /** The id a provider is known by (the catalog's), so that "amazon-bedrock" and "bedrock" are one provider. */
+  canonicalProvider: (provider: string) => string;
 }
 
 const modelTarget = (id: string): Target => ({ resourceType: "MODEL_DEFINITION", resourceId: id });
@@ -78,8 +82,10 @@ export class GatewayService {
   private readonly resources: ResourceAccess;
   private readonly calls: AuditedCalls;
   private readonly db: Db;
+  private readonly canonicalProvider: (provider: string) => string;
 
   constructor(options: GatewayServiceOptions) {
+    this.canonicalProvider = options.canonicalProvider;
     this.store = options.store;
     this.secrets = options.secrets;
     this.resources = options.resources;
@@ -97,8 +103,9 @@ export class GatewayService {
       const modelName = requireText("model_name", input.modelName, LIMIT.modelName);
       return this.unique(() =>
         inTransaction(async (tx) => {
-          const secret = await this.secrets.usableSecret(tx, caller, "CreateModelDefinition", input.secretId);
-          return this.store.createModelDefinition(tx, { id, name, secretId: secret.id, provider, modelName, createdBy: caller.principal.subject });
+          const secret = input.secretId ? await this.secrets.usableSecret(tx, caller, "CreateModelDefinition", input.secretId) : undefined;
+          if (secret) this.sameProvider(provider, secret);
+          return this.store.createModelDefinition(tx, { id, name, secretId: secret?.id ?? null, provider, modelName, createdBy: caller.principal.subject });
         }),
       );
     });
@@ -131,8 +138,15 @@ export class GatewayService {
       return this.unique(() =>
         inTransaction(async (tx) => {
           const current = await this.modifiableModel(tx, caller, "UpdateModelDefinition", input.modelDefinitionId);
-          if (input.secretId !== undefined) changes.secretId = (await this.secrets.usableSecret(tx, caller, "UpdateModelDefinition", input.secretId)).id;
-          audited.secretId = changes.secretId ?? current.secretId ?? undefined;
+          let secret;
+          if (input.secretId === "") changes.secretId = null;
+          else if (input.secretId !== undefined) secret = await this.secrets.usableSecret(tx, caller, "UpdateModelDefinition", input.secretId);
+          else if (changes.provider && current.secretId) secret = await this.secrets.usableSecret(tx, caller, "UpdateModelDefinition", current.secretId);
+          if (secret) {
+            this.sameProvider(changes.provider ?? current.provider, secret);
+            changes.secretId = secret.id;
+          }
+          audited.secretId = (changes.secretId !== undefined ? changes.secretId : current.secretId) ?? undefined;
           return this.store.updateModelDefinition(tx, current.id, changes);
         }),
       );
@@ -351,6 +365,13 @@ export class GatewayService {
       const viewer = oneResource ? undefined : viewerOf(caller);
       return toPage(await this.store.listBindings(this.db, { ...scoped, viewer }, after, limit + 1), limit, scoped);
     });
+  }
+
+  /** A model definition's provider is its secret's, when the secret names one (MLflow let them differ: issue #25784). */
+  private sameProvider(provider: string, secret: { id: string; provider: string | null }): void {
+    if (secret.provider && this.canonicalProvider(secret.provider) !== this.canonicalProvider(provider)) {
+      throw invalid(`secret ${secret.id} is for provider ${secret.provider}, not ${provider}`);
+    }
   }
 
   // --- lookups under the policy

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  CredentialSource,
   type Endpoint,
   type EndpointBinding,
   EndpointBindingSchema,
@@ -117,7 +118,13 @@ export function endpointBindingToProto(b: EndpointBindingRecord): EndpointBindin
   return create(EndpointBindingSchema, { bindingId: b.id, endpointId: b.endpointId, endpointName: b.endpointName, resourceType: b.resourceType, resourceId: b.resourceId, displayName: b.displayName, createdBy: b.createdBy, createdAt: ms(b.createdAt) });
 }
 
-const REASONS = { SECRET_MISSING: UnavailableReason.SECRET_MISSING, SECRET_REVOKED: UnavailableReason.SECRET_REVOKED, SECRET_UNDECRYPTABLE: UnavailableReason.SECRET_UNDECRYPTABLE } as const;
+const REASONS = {
+  SECRET_MISSING: UnavailableReason.SECRET_MISSING,
+  SECRET_REVOKED: UnavailableReason.SECRET_REVOKED,
+  SECRET_UNDECRYPTABLE: UnavailableReason.SECRET_UNDECRYPTABLE,
+  NO_CREDENTIAL: UnavailableReason.NO_CREDENTIAL,
+} as const;
+const SOURCES = { MODEL_SECRET: CredentialSource.MODEL_SECRET, PROVIDER_KEY: CredentialSource.PROVIDER_KEY, SHARED_PROVIDER_KEY: CredentialSource.SHARED_PROVIDER_KEY } as const;
 
 export function endpointConfigToProto(c: EndpointConfig): EndpointConfigMessage {
   return create(EndpointConfigSchema, {
@@ -137,6 +144,7 @@ export function endpointConfigToProto(c: EndpointConfig): EndpointConfigMessage 
       fallbackOrder: m.fallbackOrder ?? undefined,
       secretId: m.secretId,
       version: m.version,
+      credentialSource: SOURCES[m.credentialSource],
     })),
     unavailable: c.unavailable.map((u) => ({
       modelDefinitionId: u.modelDefinitionId,

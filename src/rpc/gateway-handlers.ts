@@ -4,7 +4,10 @@ import { defaultFieldName } from "../gateway/api-keys.js";
 import type { ConfigResolver } from "../gateway/resolver.js";
 import type { GatewayService } from "../gateway/service.js";
 import type { SecretsService } from "../secrets/service.js";
+import type { CredentialRules } from "../secrets/credential-rules.js";
+import type { ModelDefinitionRecord } from "../store/gateway-records.js";
 import { callerOf } from "./context.js";
+import { providerCheckOf } from "./provider-check.js";
 import {
   endpointBindingToProto,
   endpointConfigToProto,
@@ -19,10 +22,12 @@ import {
 } from "./gateway-converters.js";
 
 /** Thin handlers: read the caller, call the domain, convert. MLflow's API-key RPCs are served by the secrets domain. */
-export function gatewayHandlers(gateway: GatewayService, resolver: ConfigResolver, secrets: SecretsService): ServiceImpl<typeof GatewayServiceDesc> {
+export function gatewayHandlers(gateway: GatewayService, resolver: ConfigResolver, secrets: SecretsService, rules: CredentialRules): ServiceImpl<typeof GatewayServiceDesc> {
+  const checkOf = (m: ModelDefinitionRecord) => providerCheckOf(rules, { provider: m.provider, model: m.modelName, authConfig: {} }, undefined);
   return {
     async createModelDefinition(req, ctx) {
-      return { modelDefinition: modelDefinitionToProto(await gateway.createModelDefinition(callerOf(ctx), req)) };
+      const created = await gateway.createModelDefinition(callerOf(ctx), req);
+      return { modelDefinition: modelDefinitionToProto(created), providerCheck: checkOf(created) };
     },
     async getModelDefinition(req, ctx) {
       const lookup = req.modelDefinitionId ? { modelDefinitionId: req.modelDefinitionId } : { name: req.name };
@@ -33,7 +38,8 @@ export function gatewayHandlers(gateway: GatewayService, resolver: ConfigResolve
       return { modelDefinitions: page.items.map(modelDefinitionToProto), nextPageToken: page.nextPageToken };
     },
     async updateModelDefinition(req, ctx) {
-      return { modelDefinition: modelDefinitionToProto(await gateway.updateModelDefinition(callerOf(ctx), req)) };
+      const updated = await gateway.updateModelDefinition(callerOf(ctx), req);
+      return { modelDefinition: modelDefinitionToProto(updated), providerCheck: checkOf(updated) };
     },
     async deleteModelDefinition(req, ctx) {
       await gateway.deleteModelDefinition(callerOf(ctx), req.modelDefinitionId);
@@ -101,11 +107,11 @@ export function gatewayHandlers(gateway: GatewayService, resolver: ConfigResolve
     },
 
     async getResourceEndpointConfigs(req, ctx) {
-      const configs = await resolver.forResource(callerOf(ctx), req.resourceType, req.resourceId);
+      const configs = await resolver.forResource(callerOf(ctx), req.resourceType, req.resourceId, req.onBehalfOf);
       return { configs: configs.map(endpointConfigToProto) };
     },
     async getEndpointConfig(req, ctx) {
-      return { config: endpointConfigToProto(await resolver.forEndpoint(callerOf(ctx), req.endpointName)) };
+      return { config: endpointConfigToProto(await resolver.forEndpoint(callerOf(ctx), req.endpointName, req.onBehalfOf)) };
     },
 
     async createGatewaySecret(req, ctx) {

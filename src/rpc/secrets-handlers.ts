@@ -3,11 +3,13 @@ import type { SecretsService as SecretsServiceDesc } from "../../gen/secrets/v1/
 import type { KeyringService } from "../secrets/keyring-service.js";
 import type { ResourceAccess } from "../secrets/resource-access.js";
 import type { SecretsService } from "../secrets/service.js";
+import type { CredentialRules } from "../secrets/credential-rules.js";
 import { callerOf } from "./context.js";
+import { providerCheckOf, valueOf } from "./provider-check.js";
 import { auditEventToProto, bindingToProto, resolvedToProto, resourceAccessToProto, secretToProto } from "./converters.js";
 
 /** Thin handlers: read the caller, call the domain, convert. */
-export function secretsHandlers(secrets: SecretsService, keyring: KeyringService, resources: ResourceAccess): ServiceImpl<typeof SecretsServiceDesc> {
+export function secretsHandlers(secrets: SecretsService, keyring: KeyringService, resources: ResourceAccess, rules: CredentialRules): ServiceImpl<typeof SecretsServiceDesc> {
   return {
     async createAndBindSecret(req, ctx) {
       const { secret, binding } = await secrets.createSecret(callerOf(ctx), req, {
@@ -15,12 +17,12 @@ export function secretsHandlers(secrets: SecretsService, keyring: KeyringService
         resourceId: req.resourceId,
         fieldName: req.fieldName,
       });
-      return { secret: secretToProto(secret), binding: binding && bindingToProto(binding) };
+      return { secret: secretToProto(secret), binding: binding && bindingToProto(binding), providerCheck: providerCheckOf(rules, secret, valueOf(req)) };
     },
 
     async createSecret(req, ctx) {
       const { secret } = await secrets.createSecret(callerOf(ctx), req);
-      return { secret: secretToProto(secret) };
+      return { secret: secretToProto(secret), providerCheck: providerCheckOf(rules, secret, valueOf(req)) };
     },
 
     async getSecret(req, ctx) {
@@ -34,7 +36,8 @@ export function secretsHandlers(secrets: SecretsService, keyring: KeyringService
     },
 
     async updateSecret(req, ctx) {
-      return { secret: secretToProto(await secrets.updateSecret(callerOf(ctx), req)) };
+      const secret = await secrets.updateSecret(callerOf(ctx), req);
+      return { secret: secretToProto(secret), providerCheck: providerCheckOf(rules, secret, valueOf(req)) };
     },
 
     async revokeSecret(req, ctx) {

@@ -10,6 +10,7 @@ import { uniqueViolation } from "../store/errors.js";
 import type { AuditRecord, BindingRecord, CurrentValue, SecretRecord } from "../store/records.js";
 import type { Executor, SecretChanges, SecretsStore } from "../store/secrets-store.js";
 import type { AuditedCalls, Target } from "./audited-calls.js";
+import type { CredentialRules } from "./credential-rules.js";
 import { ServiceError, invalid, notFound, secretNotFound } from "./errors.js";
 import { type PageRequest, readPage, toPage } from "./paging.js";
 import type { Quotas } from "./quotas.js";
@@ -91,6 +92,8 @@ export interface SecretsServiceOptions {
   /** Lets auth_config.api_base name a private or loopback address (a self-hosted model server). */
   allowPrivateApiBase?: boolean;
   quotas: Quotas;
+  /** A known provider's rules for the fields of a credential (the provider catalog). */
+  credentialRules?: CredentialRules;
 }
 
 /** How many owners an ambiguous name lookup lists. */
@@ -113,6 +116,7 @@ export class SecretsService {
   private readonly resources: ResourceAccess;
   private readonly authConfigRules: { allowPrivateApiBase: boolean };
   private readonly quotas: Quotas;
+  private readonly credentialRules: CredentialRules | undefined;
 
   constructor(options: SecretsServiceOptions) {
     this.authConfigRules = { allowPrivateApiBase: options.allowPrivateApiBase ?? false };
@@ -120,14 +124,24 @@ export class SecretsService {
     this.calls = options.calls;
     this.resources = options.resources;
     this.quotas = options.quotas;
+    this.credentialRules = options.credentialRules;
     this.store = options.store;
     this.requestMac = options.requestMac;
     this.audit = options.audit;
     this.auditStore = options.auditStore;
   }
 
-  /** Creates a secret, and its binding when a target is given, in one transaction. */
-  async createSecret(caller: Caller, input: CreateSecretInput, target?: BindingTarget): Promise<{ secret: SecretRecord; binding?: BindingRecord }> {
+  /**
+   * Creates a secret, and its binding when a target is given, in one
+   * transaction; `alsoInTransaction` lets another domain (provider keys) make
+   * its own record of the new secret in that same transaction.
+   */
+  async createSecret(
+    caller: Caller,
+    input: CreateSecretInput,
+    target?: BindingTarget,
+    alsoInTransaction?: (tx: Executor, secret: SecretRecord) => Promise<void>,
+  ): Promise<{ secret: SecretRecord; binding?: BindingRecord }> {
     const rpc: Rpc = target ? "CreateAndBindSecret" : "CreateSecret";
     const audited: Target = { resourceType: target?.resourceType, resourceId: target?.resourceId };
     return this.calls.change(caller, rpc, audited, async (inTransaction) => {
@@ -137,6 +151,7 @@ export class SecretsService {
       const model = optionalText("model", input.model, LIMITS.model) ?? null;
       const authConfig = checkAuthConfig(input.authConfig, this.authConfigRules);
       const value = parseSecretValue(input.secretValue, input.secretFields, true)!;
+      this.credentialRules?.check({ provider, model, value, authConfig });
       const payload = encodeSecretValue(value);
       const bind = target && {
         resourceType: requireResourceType(target.resourceType),
@@ -168,6 +183,7 @@ export class SecretsService {
             const { mac, kekVersion } = this.requestMac.sign(canonical);
             await this.store.recordRequest(tx, caller.principal.subject, requestId, { requestMac: mac, kekVersion, secretId, bindingId: binding?.id ?? null });
           }
+          await alsoInTransaction?.(tx, secret);
           return binding ? { secret: { ...secret, bindingCount: 1 }, binding } : { secret };
         });
       } catch (err) {
@@ -249,6 +265,14 @@ export class SecretsService {
         }
         if (expected !== undefined && expected !== current.revision) {
           throw new ServiceError("ABORTED", `secret ${secretId} was changed since etag ${input.etag} (now ${etagOf(current)}): read it again`);
+        }
+        if (value || changes.provider !== undefined || changes.model !== undefined || changes.authConfig !== undefined) {
+          this.credentialRules?.check({
+            provider: changes.provider !== undefined ? changes.provider : current.provider,
+            model: changes.model !== undefined ? changes.model : current.model,
+            value,
+            authConfig: changes.authConfig ?? current.authConfig,
+          });
         }
         const updated = await this.store.updateSecret(tx, current, current.revision, changes);
         if (!updated) throw new ServiceError("ABORTED", `secret ${secretId} was changed concurrently; read it again`);

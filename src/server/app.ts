@@ -7,6 +7,7 @@ import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection
 import { SecretsService as SecretsServiceDesc } from "../../gen/secrets/v1/service_pb.js";
 import { TokenService as TokenServiceDesc } from "../../gen/secrets/v1/tokens_pb.js";
 import { GatewayService as GatewayServiceDesc } from "../../gen/secrets/v1/gateway_pb.js";
+import { ProviderService as ProviderServiceDesc } from "../../gen/secrets/v1/providers_pb.js";
 import { Authenticator } from "../auth/authenticator.js";
 import { createJwtVerifier } from "../auth/jwt.js";
 import type { Config } from "../config.js";
@@ -17,6 +18,7 @@ import { authInterceptor, errorInterceptor, loggingInterceptor } from "../rpc/in
 import { secretsHandlers } from "../rpc/secrets-handlers.js";
 import { tokenHandlers } from "../rpc/token-handlers.js";
 import { gatewayHandlers } from "../rpc/gateway-handlers.js";
+import { providerHandlers } from "../rpc/provider-handlers.js";
 import { useNodeTextEncoding } from "../rpc/text-encoding.js";
 import { errorSummary } from "../logging.js";
 import { refreshKeyring } from "../secrets/keyring-loader.js";
@@ -69,14 +71,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const monitor = new HealthMonitor({ probe: database.ping });
     monitor.start();
     const keyringRefresh = keepKeyringFresh(services, config, log);
-    const contract = [SecretsServiceDesc, TokenServiceDesc, GatewayServiceDesc];
+    const contract = [SecretsServiceDesc, TokenServiceDesc, GatewayServiceDesc, ProviderServiceDesc];
     const mounted = [...contract, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
     const interceptors = [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))];
     const served = [
-      { service: SecretsServiceDesc, impl: secretsHandlers(services.secrets, services.keyringService, services.resources) },
+      { service: SecretsServiceDesc, impl: secretsHandlers(services.secrets, services.keyringService, services.resources, services.credentialRules) },
       { service: TokenServiceDesc, impl: tokenHandlers(services.tokens) },
-      { service: GatewayServiceDesc, impl: gatewayHandlers(services.gateway, services.configResolver, services.secrets) },
+      { service: GatewayServiceDesc, impl: gatewayHandlers(services.gateway, services.configResolver, services.secrets, services.credentialRules) },
+      { service: ProviderServiceDesc, impl: providerHandlers(services.catalogService, services.providerKeys, services.credentialRules) },
       { service: Health, impl: healthHandlers(monitor, contract.map((s) => s.typeName)) },
       { service: ReflectionV1, impl: reflectionV1Handlers(reflection) },
       { service: ReflectionV1alpha, impl: reflectionV1alphaHandlers(reflection) },

@@ -69,6 +69,8 @@ export interface ResolvableModel {
   provider: string | null;
   modelName: string | null;
   secretId: string | null;
+  /** Whose provider keys the model falls back to. */
+  modelOwner: string | null;
   weight: number | null;
   linkageType: LinkageType | null;
   fallbackOrder: number | null;

@@ -77,6 +77,7 @@ const resolvableColumns = {
   provider: modelDefinitions.provider,
   modelName: modelDefinitions.modelName,
   secretId: modelDefinitions.secretId,
+  modelOwner: modelDefinitions.createdBy,
   weight: endpointModelMappings.weight,
   linkageType: endpointModelMappings.linkageType,
   fallbackOrder: endpointModelMappings.fallbackOrder,
