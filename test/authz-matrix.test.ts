@@ -2,7 +2,11 @@ import { create, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GatewayService } from "../gen/secrets/v1/gateway_pb.js";
+import { ProviderService } from "../gen/secrets/v1/providers_pb.js";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
+import { TokenService } from "../gen/secrets/v1/tokens_pb.js";
+import { RPC_POLICY } from "../src/auth/policy.js";
 import type { Role } from "../src/auth/principal.js";
 import { restRoutes } from "../src/server/rest-routes.js";
 import { caller } from "./support/services.js";
@@ -125,6 +129,12 @@ const rpcs = SecretsService.methods.map((m) => m.name);
 describe("every RPC has a row in the matrix", () => {
   it("covers the whole contract", () => {
     expect(Object.keys(CASES).sort()).toEqual([...rpcs].sort());
+  });
+
+  it("every RPC of every service has its rule in the one policy table, and the table has no rule for an RPC that does not exist", () => {
+    const all = [SecretsService, TokenService, GatewayService, ProviderService].flatMap((s) => s.methods.map((m) => m.name));
+    expect(new Set(all).size).toBe(all.length);
+    expect(Object.keys(RPC_POLICY).sort()).toEqual([...all].sort());
   });
 });
 
