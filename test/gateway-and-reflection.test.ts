@@ -62,8 +62,8 @@ describe("reflection index", () => {
     ["enum", "secrets.v1.SecretState"],
     ["enum value", "secrets.v1.SecretState.SECRET_STATE_REVOKED"],
   ])("finds the file of a %s with its transitive imports", (_kind, symbol) => {
-    // service.proto, google/api/annotations.proto, google/api/http.proto, google/protobuf/descriptor.proto
-    expect(fileCount(ask({ case: "fileContainingSymbol", value: symbol }))).toBe(4);
+    // service.proto, providers.proto (its ProviderCheck), google/api/annotations.proto, google/api/http.proto, google/protobuf/descriptor.proto
+    expect(fileCount(ask({ case: "fileContainingSymbol", value: symbol }))).toBe(5);
   });
 
   it("answers unknown symbols and files with NOT_FOUND", () => {
