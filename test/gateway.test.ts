@@ -1,10 +1,11 @@
-import { Code, ConnectError, type Transport, createClient } from "@connectrpc/connect";
+import { type Transport, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GatewayService, LinkageType, UnavailableReason } from "../gen/secrets/v1/gateway_pb.js";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
 import { sqlRows } from "./support/database.js";
+import { as, outcome } from "./support/calls.js";
 import { type TestServer, startTestServer } from "./support/server.js";
 
 /**
@@ -27,16 +28,6 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-const failure = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (err) {
-    const e = ConnectError.from(err);
-    return `${Code[e.code]}: ${e.rawMessage}`;
-  }
-  return "ok";
-};
 
 const transports: Record<string, () => Transport> = {
   grpc: () => createGrpcTransport({ baseUrl: t.baseUrl }),
@@ -67,21 +58,21 @@ describe.each(Object.keys(transports))("the gateway over %s", (protocol) => {
 
     // Alice's private secret is invisible to Bob: NOT_FOUND, word for word as a missing one.
     const missing = "01a20000-0000-7000-8000-000000000000";
-    const onPrivate = await failure(gw.createModelDefinition({ name: n("stolen"), secretId: ids.private, provider: "anthropic", modelName: "x" }, as(tokens.bob)));
-    const onMissing = await failure(gw.createModelDefinition({ name: n("stolen"), secretId: missing, provider: "anthropic", modelName: "x" }, as(tokens.bob)));
+    const onPrivate = await outcome(gw.createModelDefinition({ name: n("stolen"), secretId: ids.private, provider: "anthropic", modelName: "x" }, as(tokens.bob)));
+    const onMissing = await outcome(gw.createModelDefinition({ name: n("stolen"), secretId: missing, provider: "anthropic", modelName: "x" }, as(tokens.bob)));
     expect(onPrivate.replace(ids.private, "ID")).toBe(onMissing.replace(missing, "ID"));
     expect(onPrivate).toMatch(/^NotFound/);
     // So is a model definition on it.
-    const privateDef = await failure(gw.getModelDefinition({ modelDefinitionId: ids.claude }, as(tokens.bob)));
-    expect(privateDef.replace(ids.claude, "ID")).toBe((await failure(gw.getModelDefinition({ modelDefinitionId: "d-missing" }, as(tokens.bob)))).replace("d-missing", "ID"));
+    const privateDef = await outcome(gw.getModelDefinition({ modelDefinitionId: ids.claude }, as(tokens.bob)));
+    expect(privateDef.replace(ids.claude, "ID")).toBe((await outcome(gw.getModelDefinition({ modelDefinitionId: "d-missing" }, as(tokens.bob)))).replace("d-missing", "ID"));
     expect((await gw.getModelDefinition({ name: n("claude") }, as(tokens.alice))).modelDefinition!.modelDefinitionId).toBe(ids.claude);
     const bobs = await gw.listModelDefinitions({ pageSize: 1000 }, as(tokens.bob));
     expect(bobs.modelDefinitions.map((d) => d.modelDefinitionId)).toEqual(expect.arrayContaining([ids.gpt, ids.mistral]));
     expect(bobs.modelDefinitions.map((d) => d.modelDefinitionId)).not.toContain(ids.claude);
     expect((await gw.listModelDefinitions({ secretId: ids.shared }, as(tokens.alice))).modelDefinitions.map((d) => d.modelDefinitionId)).toEqual([ids.gpt]);
     // Bob may see Alice's shared-key definition, not change it; Alice may not change Bob's.
-    expect(await failure(gw.updateModelDefinition({ modelDefinitionId: ids.mistral, modelName: "mistral-small" }, as(tokens.alice)))).toMatch(/^NotFound/);
-    expect(await failure(gw.createModelDefinition({ name: n("gpt-4o"), secretId: ids.shared, provider: "openai", modelName: "gpt-4o" }, as(tokens.alice)))).toBe("AlreadyExists: a model definition of that name already exists");
+    expect(await outcome(gw.updateModelDefinition({ modelDefinitionId: ids.mistral, modelName: "mistral-small" }, as(tokens.alice)))).toMatch(/^NotFound/);
+    expect(await outcome(gw.createModelDefinition({ name: n("gpt-4o"), secretId: ids.shared, provider: "openai", modelName: "gpt-4o" }, as(tokens.alice)))).toBe("AlreadyExists: a model definition of that name already exists");
   });
 
   it("creates an endpoint with weighted primaries and ordered fallbacks, in one transaction", async () => {
@@ -112,7 +103,7 @@ describe.each(Object.keys(transports))("the gateway over %s", (protocol) => {
     ids.publicEp = (await gw.createEndpoint({ name: n("public"), modelConfigs: [{ modelDefinitionId: ids.gpt }] }, as(tokens.alice))).endpoint!.endpointId;
 
     // An endpoint that uses a private model definition is private.
-    expect(await failure(gw.getEndpoint({ endpointId: ids.privateEp }, as(tokens.bob)))).toMatch(/^NotFound/);
+    expect(await outcome(gw.getEndpoint({ endpointId: ids.privateEp }, as(tokens.bob)))).toMatch(/^NotFound/);
     expect((await gw.getEndpoint({ name: n("public") }, as(tokens.bob))).endpoint!.endpointId).toBe(ids.publicEp);
     const listed = await gw.listEndpoints({ pageSize: 1000 }, as(tokens.bob));
     expect(listed.endpoints.map((e) => e.endpointId)).toContain(ids.publicEp);
@@ -123,8 +114,8 @@ describe.each(Object.keys(transports))("the gateway over %s", (protocol) => {
     expect((await gw.listEndpoints({ provider: "anthropic" }, as(tokens.alice))).endpoints.map((e) => e.name)).toContain(n("chat"));
     expect((await gw.listEndpoints({ provider: "anthropic" }, as(tokens.alice))).endpoints.map((e) => e.name)).not.toContain(n("public"));
     // Bob sees the public one but may not change it, nor use Alice's private model in his own.
-    expect(await failure(gw.setEndpointTag({ endpointId: ids.publicEp, key: "team", value: "b" }, as(tokens.bob)))).toMatch(/^PermissionDenied/);
-    expect(await failure(gw.createEndpoint({ name: n("bobs"), modelConfigs: [{ modelDefinitionId: ids.claude }] }, as(tokens.bob)))).toBe(`NotFound: model definitions not found: ${ids.claude}`);
+    expect(await outcome(gw.setEndpointTag({ endpointId: ids.publicEp, key: "team", value: "b" }, as(tokens.bob)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(gw.createEndpoint({ name: n("bobs"), modelConfigs: [{ modelDefinitionId: ids.claude }] }, as(tokens.bob)))).toBe(`NotFound: model definitions not found: ${ids.claude}`);
   });
 
   it.each([
@@ -143,14 +134,14 @@ describe.each(Object.keys(transports))("the gateway over %s", (protocol) => {
     ],
   ] as const)("refuses an endpoint with %s", async (_what, configs, message) => {
     const modelConfigs = configs.map((c) => ({ modelDefinitionId: "second" in c ? ids.mistral : ids.gpt, ...c }));
-    const answer = await failure(gw.createEndpoint({ name: n("invalid"), modelConfigs }, as(tokens.bob)));
+    const answer = await outcome(gw.createEndpoint({ name: n("invalid"), modelConfigs }, as(tokens.bob)));
     expect(answer).toMatch(/^InvalidArgument: /);
     expect(answer).toContain(message);
   });
 
   it("refuses max_attempts beyond the fallbacks there are", async () => {
     expect(
-      await failure(gw.createEndpoint({ name: n("invalid"), modelConfigs: [{ modelDefinitionId: ids.gpt }, { modelDefinitionId: ids.mistral, linkageType: LinkageType.FALLBACK, fallbackOrder: 0 }], fallbackConfig: { maxAttempts: 2 } }, as(tokens.bob))),
+      await outcome(gw.createEndpoint({ name: n("invalid"), modelConfigs: [{ modelDefinitionId: ids.gpt }, { modelDefinitionId: ids.mistral, linkageType: LinkageType.FALLBACK, fallbackOrder: 0 }], fallbackConfig: { maxAttempts: 2 } }, as(tokens.bob))),
     ).toBe("InvalidArgument: fallback_config.max_attempts is 2 but the endpoint has 1 fallback model");
   });
 
@@ -166,44 +157,44 @@ describe.each(Object.keys(transports))("the gateway over %s", (protocol) => {
       [ids.gpt, LinkageType.FALLBACK],
     ]);
     // A failed replacement changes nothing.
-    expect(await failure(gw.updateEndpoint({ endpointId: mine.endpointId, modelConfigs: [{ modelDefinitionId: ids.gpt }, { modelDefinitionId: "d-nope" }] }, as(tokens.bob)))).toMatch(/^NotFound/);
+    expect(await outcome(gw.updateEndpoint({ endpointId: mine.endpointId, modelConfigs: [{ modelDefinitionId: ids.gpt }, { modelDefinitionId: "d-nope" }] }, as(tokens.bob)))).toMatch(/^NotFound/);
     expect((await gw.getEndpoint({ endpointId: mine.endpointId }, as(tokens.bob))).endpoint!.modelMappings).toHaveLength(2);
 
     const attached = await gw.attachModelToEndpoint({ endpointId: mine.endpointId, modelConfig: { modelDefinitionId: ids.gpt, weight: 1 } }, as(tokens.bob));
     expect(attached.mapping).toMatchObject({ modelDefinitionId: ids.gpt, linkageType: LinkageType.PRIMARY });
-    expect(await failure(gw.attachModelToEndpoint({ endpointId: mine.endpointId, modelConfig: { modelDefinitionId: ids.gpt } }, as(tokens.bob)))).toMatch(/^AlreadyExists: .* already attached .* as PRIMARY/);
-    expect(await failure(gw.detachModelFromEndpoint({ endpointId: mine.endpointId, modelDefinitionId: ids.gpt }, as(tokens.bob)))).toMatch(/^InvalidArgument: .* as PRIMARY and as FALLBACK: say which/);
+    expect(await outcome(gw.attachModelToEndpoint({ endpointId: mine.endpointId, modelConfig: { modelDefinitionId: ids.gpt } }, as(tokens.bob)))).toMatch(/^AlreadyExists: .* already attached .* as PRIMARY/);
+    expect(await outcome(gw.detachModelFromEndpoint({ endpointId: mine.endpointId, modelDefinitionId: ids.gpt }, as(tokens.bob)))).toMatch(/^InvalidArgument: .* as PRIMARY and as FALLBACK: say which/);
     await gw.detachModelFromEndpoint({ endpointId: mine.endpointId, modelDefinitionId: ids.gpt, linkageType: LinkageType.PRIMARY }, as(tokens.bob));
-    expect(await failure(gw.detachModelFromEndpoint({ endpointId: mine.endpointId, modelDefinitionId: ids.mistral }, as(tokens.bob)))).toMatch(/^FailedPrecondition: .* without a PRIMARY model/);
+    expect(await outcome(gw.detachModelFromEndpoint({ endpointId: mine.endpointId, modelDefinitionId: ids.mistral }, as(tokens.bob)))).toMatch(/^FailedPrecondition: .* without a PRIMARY model/);
 
     await gw.setEndpointTag({ endpointId: mine.endpointId, key: "team", value: "ml" }, as(tokens.bob));
     await gw.setEndpointTag({ endpointId: mine.endpointId, key: "team", value: "ml-platform" }, as(tokens.bob));
     expect((await gw.getEndpoint({ endpointId: mine.endpointId }, as(tokens.bob))).endpoint!.tags).toEqual([expect.objectContaining({ key: "team", value: "ml-platform" })]);
-    expect(await failure(gw.setEndpointTag({ endpointId: mine.endpointId, key: "k".repeat(251), value: "v" }, as(tokens.bob)))).toBe("InvalidArgument: key is longer than 250 characters");
-    expect(await failure(gw.setEndpointTag({ endpointId: mine.endpointId, key: "k", value: "v".repeat(5001) }, as(tokens.bob)))).toBe("InvalidArgument: value is longer than 5000 characters");
+    expect(await outcome(gw.setEndpointTag({ endpointId: mine.endpointId, key: "k".repeat(251), value: "v" }, as(tokens.bob)))).toBe("InvalidArgument: key is longer than 250 characters");
+    expect(await outcome(gw.setEndpointTag({ endpointId: mine.endpointId, key: "k", value: "v".repeat(5001) }, as(tokens.bob)))).toBe("InvalidArgument: value is longer than 5000 characters");
     await gw.deleteEndpointTag({ endpointId: mine.endpointId, key: "team" }, as(tokens.bob));
     await gw.deleteEndpointTag({ endpointId: mine.endpointId, key: "never-set" }, as(tokens.bob));
     expect((await gw.getEndpoint({ endpointId: mine.endpointId }, as(tokens.bob))).endpoint!.tags).toEqual([]);
 
     // A model definition in use cannot be deleted; the message names the endpoints.
-    expect(await failure(gw.deleteModelDefinition({ modelDefinitionId: ids.mistral }, as(tokens.bob)))).toBe(`FailedPrecondition: model definition "${n("mistral")}" is used by endpoint ${n("edited")}: detach it from them first`);
+    expect(await outcome(gw.deleteModelDefinition({ modelDefinitionId: ids.mistral }, as(tokens.bob)))).toBe(`FailedPrecondition: model definition "${n("mistral")}" is used by endpoint ${n("edited")}: detach it from them first`);
     await gw.deleteEndpoint({ endpointId: mine.endpointId }, as(tokens.bob));
-    expect(await failure(gw.getEndpoint({ endpointId: mine.endpointId }, as(tokens.bob)))).toMatch(/^NotFound/);
+    expect(await outcome(gw.getEndpoint({ endpointId: mine.endpointId }, as(tokens.bob)))).toMatch(/^NotFound/);
   });
 
   it("binds endpoints to resources under the resource rules, and resolves them for services only", async () => {
     const job = n("scorer-job");
     await gw.createEndpointBinding({ endpointId: ids.privateEp, resourceType: "SCORER_JOB", resourceId: job, displayName: "nightly scorer" }, as(tokens.alice));
     await gw.createEndpointBinding({ endpointId: ids.publicEp, resourceType: "SCORER_JOB", resourceId: job }, as(tokens.alice));
-    expect(await failure(gw.createEndpointBinding({ endpointId: ids.publicEp, resourceType: "SCORER_JOB", resourceId: job }, as(tokens.alice)))).toMatch(/^AlreadyExists/);
+    expect(await outcome(gw.createEndpointBinding({ endpointId: ids.publicEp, resourceType: "SCORER_JOB", resourceId: job }, as(tokens.alice)))).toMatch(/^AlreadyExists/);
     // Bob may not bind anything to Alice's job, nor list it.
-    expect(await failure(gw.createEndpointBinding({ endpointId: ids.publicEp, resourceType: "SCORER_JOB", resourceId: job }, as(tokens.bob)))).toMatch(/^PermissionDenied: SCORER_JOB\/.* belongs to another principal/);
-    expect(await failure(gw.listEndpointBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.bob)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(gw.createEndpointBinding({ endpointId: ids.publicEp, resourceType: "SCORER_JOB", resourceId: job }, as(tokens.bob)))).toMatch(/^PermissionDenied: SCORER_JOB\/.* belongs to another principal/);
+    expect(await outcome(gw.listEndpointBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.bob)))).toMatch(/^PermissionDenied/);
     const listed = await gw.listEndpointBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.alice));
     expect(listed.bindings.map((b) => [b.endpointName, b.displayName])).toEqual(expect.arrayContaining([[n("chat"), "nightly scorer"], [n("public"), ""]]));
 
     // Users never get credentials.
-    expect(await failure(gw.getResourceEndpointConfigs({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.alice)))).toBe("PermissionDenied: GetResourceEndpointConfigs is not allowed for role user");
+    expect(await outcome(gw.getResourceEndpointConfigs({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.alice)))).toBe("PermissionDenied: GetResourceEndpointConfigs is not allowed for role user");
     const { configs } = await gw.getResourceEndpointConfigs({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.service));
     expect(configs.map((c) => c.endpointName)).toEqual([n("chat"), n("public")]);
     const chat = configs[0]!;
@@ -218,7 +209,7 @@ describe.each(Object.keys(transports))("the gateway over %s", (protocol) => {
     expect(chat.fallbackConfig).toMatchObject({ maxAttempts: 1 });
     const one = await gw.getEndpointConfig({ endpointName: n("public") }, as(tokens.service));
     expect(one.config!.models.map((m) => m.value)).toEqual([KEYS.shared]);
-    expect(await failure(gw.getEndpointConfig({ endpointName: n("nope") }, as(tokens.service)))).toMatch(/^NotFound/);
+    expect(await outcome(gw.getEndpointConfig({ endpointName: n("nope") }, as(tokens.service)))).toMatch(/^NotFound/);
     expect((await gw.getResourceEndpointConfigs({ resourceType: "SCORER_JOB", resourceId: n("nobody-bound-this") }, as(tokens.service))).configs).toEqual([]);
 
     // Every secret handed out has its own audit event, with its version, by secret id.
@@ -283,7 +274,7 @@ describe("api_base is checked when written", () => {
     secrets = createClient(SecretsService, createGrpcTransport({ baseUrl: t.baseUrl }));
   });
   const create = (apiBase: string, name = `ab-${Math.random().toString(36).slice(2)}`) =>
-    failure(secrets.createSecret({ secretName: name, secretValue: "sk-api-base-test-000000000001", fieldName: "K", authConfig: { api_base: apiBase } }, as(tokens.alice)));
+    outcome(secrets.createSecret({ secretName: name, secretValue: "sk-api-base-test-000000000001", fieldName: "K", authConfig: { api_base: apiBase } }, as(tokens.alice)));
 
   it.each([
     ["http://api.example.com", "must be an https:// URL"],
@@ -312,19 +303,19 @@ describe("api_base is checked when written", () => {
     expect(await create("https://api.mistral.ai/v1", "public-base")).toBe("ok");
     expect(await create("https://8.8.8.8/v1", "public-ip")).toBe("ok");
     const { secret } = await secrets.getSecret({ secretName: "public-base" }, as(tokens.alice));
-    expect(await failure(secrets.updateSecret({ secretId: secret!.secretId, authConfig: { api_base: "https://attacker.example" } }, as(tokens.alice)))).toBe(
+    expect(await outcome(secrets.updateSecret({ secretId: secret!.secretId, authConfig: { api_base: "https://attacker.example" } }, as(tokens.alice)))).toBe(
       "InvalidArgument: changing auth_config.api_base would send the stored key to another host: give the secret's value again in the same call",
     );
-    expect(await failure(secrets.updateSecret({ secretId: secret!.secretId, clearAuthConfig: true }, as(tokens.alice)))).toMatch(/^InvalidArgument: changing auth_config.api_base/);
-    expect(await failure(secrets.updateSecret({ secretId: secret!.secretId, authConfig: { api_base: "https://api.mistral.ai/v1", region: "eu" } }, as(tokens.alice)))).toBe("ok");
-    expect(await failure(secrets.updateSecret({ secretId: secret!.secretId, secretValue: "sk-new-key-for-new-host-0000001", authConfig: { api_base: "https://eu.api.mistral.ai/v1" } }, as(tokens.alice)))).toBe("ok");
+    expect(await outcome(secrets.updateSecret({ secretId: secret!.secretId, clearAuthConfig: true }, as(tokens.alice)))).toMatch(/^InvalidArgument: changing auth_config.api_base/);
+    expect(await outcome(secrets.updateSecret({ secretId: secret!.secretId, authConfig: { api_base: "https://api.mistral.ai/v1", region: "eu" } }, as(tokens.alice)))).toBe("ok");
+    expect(await outcome(secrets.updateSecret({ secretId: secret!.secretId, secretValue: "sk-new-key-for-new-host-0000001", authConfig: { api_base: "https://eu.api.mistral.ai/v1" } }, as(tokens.alice)))).toBe("ok");
   });
 
   it("refuses api_base as a secret field and a credential in auth_config", async () => {
-    expect(await failure(secrets.createSecret({ secretName: "misplaced", secretFields: { api_key: "sk-x-000000000000001", api_base: "https://api.openai.com" }, fieldName: "K" }, as(tokens.alice)))).toBe(
+    expect(await outcome(secrets.createSecret({ secretName: "misplaced", secretFields: { api_key: "sk-x-000000000000001", api_base: "https://api.openai.com" }, fieldName: "K" }, as(tokens.alice)))).toBe(
       "InvalidArgument: api_base is where the key is sent, not part of it: put it in auth_config",
     );
-    expect(await failure(secrets.createSecret({ secretName: "misplaced", secretValue: "sk-x-000000000000001", fieldName: "K", authConfig: { api_key: "sk-x-000000000000001" } }, as(tokens.alice)))).toMatch(
+    expect(await outcome(secrets.createSecret({ secretName: "misplaced", secretValue: "sk-x-000000000000001", fieldName: "K", authConfig: { api_key: "sk-x-000000000000001" } }, as(tokens.alice)))).toMatch(
       /^InvalidArgument: auth_config is stored unencrypted/,
     );
   });
@@ -335,7 +326,7 @@ describe("api_base is checked when written", () => {
       const client = createClient(SecretsService, createGrpcTransport({ baseUrl: own.baseUrl }));
       const made = await client.createSecret({ secretName: "vllm", secretValue: "sk-self-hosted-00000000001", fieldName: "K", authConfig: { api_base: "https://10.0.0.7:8000/v1" } }, as(own.adminToken));
       expect(made.secret!.authConfig).toEqual({ api_base: "https://10.0.0.7:8000/v1" });
-      expect(await failure(client.createSecret({ secretName: "plain", secretValue: "sk-self-hosted-00000000001", fieldName: "K", authConfig: { api_base: "http://10.0.0.7" } }, as(own.adminToken)))).toMatch(/https:\/\//);
+      expect(await outcome(client.createSecret({ secretName: "plain", secretValue: "sk-self-hosted-00000000001", fieldName: "K", authConfig: { api_base: "http://10.0.0.7" } }, as(own.adminToken)))).toMatch(/https:\/\//);
     } finally {
       await own.stop();
     }

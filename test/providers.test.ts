@@ -1,4 +1,4 @@
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { CredentialSource, GatewayService, UnavailableReason } from "../gen/secr
 import { ProviderService } from "../gen/secrets/v1/providers_pb.js";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
 import { sqlRows } from "./support/database.js";
+import { as, outcome } from "./support/calls.js";
 import { type TestServer, startTestServer } from "./support/server.js";
 
 /** The provider catalog, validated credentials, and provider keys with per-model fallback, against a real server. */
@@ -30,16 +31,6 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-const failure = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (err) {
-    const e = ConnectError.from(err);
-    return `${Code[e.code]}: ${e.rawMessage}`;
-  }
-  return "ok";
-};
 
 describe("the provider catalog", () => {
   it("comes from the catalog package, with the hand-written auth modes on top", async () => {
@@ -79,7 +70,7 @@ describe("the provider catalog", () => {
     const vertex = await providers.getProvider({ provider: "vertex_ai" }, as(tokens.alice));
     expect(vertex.authModes[0]).toMatchObject({ mode: "service_account_json", secretFields: [expect.objectContaining({ name: "vertex_credentials" })] });
     expect(vertex.authModes[0]!.configFields.find((f) => f.name === "vertex_location")).toMatchObject({ default: "us-central1" });
-    expect(await failure(providers.getProvider({ provider: "nope" }, as(tokens.alice)))).toBe("NotFound: provider nope is not in the catalog");
+    expect(await outcome(providers.getProvider({ provider: "nope" }, as(tokens.alice)))).toBe("NotFound: provider nope is not in the catalog");
   });
 
   it("is served at MLflow's routes in MLflow's shapes", async () => {
@@ -111,7 +102,7 @@ describe("credentials of a known provider are checked against its auth modes", (
     ["an unknown auth mode", "bedrock", { secretValue: "br-key-000000000001" }, { auth_mode: "magic" }, "auth_config.auth_mode must be one of access_keys, api_key for bedrock"],
     ["a region but two secret fields given as one string", "bedrock", { secretValue: "one-string-00000001" }, { auth_mode: "access_keys", aws_region_name: "us-east-1" }, "needs the fields aws_access_key_id, aws_secret_access_key"],
   ] as Array<[string, string, { secretValue?: string; secretFields?: Record<string, string> }, Record<string, string>, string]>)("refuses %s", async (_what, provider, value, authConfig, message) => {
-    const answer = await failure(create(`bad-${Math.random().toString(36).slice(2)}`, provider, value, authConfig));
+    const answer = await outcome(create(`bad-${Math.random().toString(36).slice(2)}`, provider, value, authConfig));
     expect(answer).toMatch(/^InvalidArgument: /);
     expect(answer).toContain(message);
     for (const v of [...Object.values(value.secretFields ?? {}), value.secretValue ?? "never"]) expect(answer).not.toContain(v);
@@ -155,7 +146,7 @@ describe("provider keys", () => {
     const ownSecret = (await secrets.createSecret({ secretName: "own-secret", secretValue: VALUES.own, fieldName: "OPENAI_API_KEY", provider: "openai" }, as(tokens.alice))).secret!.secretId;
     ownSecretModel = (await gateway.createModelDefinition({ name: "alice-own", secretId: ownSecret, provider: "openai", modelName: "gpt-4o" }, as(tokens.alice))).modelDefinition!.modelDefinitionId;
     // A model definition's provider must be its secret's.
-    expect(await failure(gateway.createModelDefinition({ name: "mismatch", secretId: ownSecret, provider: "anthropic", modelName: "claude" }, as(tokens.alice)))).toMatch(/is for provider openai, not anthropic/);
+    expect(await outcome(gateway.createModelDefinition({ name: "mismatch", secretId: ownSecret, provider: "anthropic", modelName: "claude" }, as(tokens.alice)))).toMatch(/is for provider openai, not anthropic/);
   });
 
   it("resolution tries the model's secret, then its creator's key, then the shared key, and says which; with none, NO_CREDENTIAL says what to do", async () => {
@@ -189,9 +180,9 @@ describe("provider keys", () => {
       'model definition "carol-claude" has no secret of its own and no anthropic provider key applies: set one with SetProviderKey (POST /api/3.0/mlflow/gateway/provider-keys/set), or give the model definition a secret',
     );
     const sharedSecret = (await secrets.createSecret({ secretName: "anthropic-shared", secretValue: VALUES.shared, fieldName: "ANTHROPIC_API_KEY", provider: "anthropic", isShared: true }, as(t.adminToken))).secret!.secretId;
-    expect(await failure(providers.setProviderKey({ provider: "anthropic", key: { case: "secretId", value: sharedSecret }, isShared: true }, as(tokens.carol)))).toBe("PermissionDenied: only admins set a provider's shared key");
+    expect(await outcome(providers.setProviderKey({ provider: "anthropic", key: { case: "secretId", value: sharedSecret }, isShared: true }, as(tokens.carol)))).toBe("PermissionDenied: only admins set a provider's shared key");
     const privateSecret = (await secrets.createSecret({ secretName: "admin-private-anthropic", secretValue: VALUES.shared, fieldName: "K", provider: "anthropic" }, as(t.adminToken))).secret!.secretId;
-    expect(await failure(providers.setProviderKey({ provider: "anthropic", key: { case: "secretId", value: privateSecret }, isShared: true }, as(t.adminToken)))).toMatch(/^FailedPrecondition: .* a shared provider key must be a shared secret/);
+    expect(await outcome(providers.setProviderKey({ provider: "anthropic", key: { case: "secretId", value: privateSecret }, isShared: true }, as(t.adminToken)))).toMatch(/^FailedPrecondition: .* a shared provider key must be a shared secret/);
     await providers.setProviderKey({ provider: "anthropic", key: { case: "secretId", value: sharedSecret }, isShared: true }, as(t.adminToken));
     const shared = (await gateway.getEndpointConfig({ endpointName: "carol-ep" }, as(tokens.service))).config!;
     expect(shared.models.map((m) => [m.value, m.credentialSource])).toEqual([[VALUES.shared, CredentialSource.SHARED_PROVIDER_KEY]]);
@@ -200,8 +191,8 @@ describe("provider keys", () => {
   it("on_behalf_of picks another principal's keys, for services only, and is audited as such", async () => {
     const asBob = (await gateway.getEndpointConfig({ endpointName: "alice-ep", onBehalfOf: "bob" }, as(tokens.service))).config!;
     expect(asBob.models.filter((m) => m.credentialSource === CredentialSource.PROVIDER_KEY).map((m) => m.value)).toEqual([VALUES.bob, VALUES.bob, VALUES.bob]);
-    expect(await failure(gateway.getEndpointConfig({ endpointName: "alice-ep", onBehalfOf: "bob" }, as(tokens.alice)))).toMatch(/^PermissionDenied/);
-    expect(await failure(gateway.getEndpointConfig({ endpointName: "alice-ep", onBehalfOf: "bob" }, as(t.adminToken)))).toBe("PermissionDenied: on_behalf_of is accepted from service principals only");
+    expect(await outcome(gateway.getEndpointConfig({ endpointName: "alice-ep", onBehalfOf: "bob" }, as(tokens.alice)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(gateway.getEndpointConfig({ endpointName: "alice-ep", onBehalfOf: "bob" }, as(t.adminToken)))).toBe("PermissionDenied: on_behalf_of is accepted from service principals only");
     await t.server.services.audit.flush();
     const events = await sqlRows<{ subject: string; secret_id: string }>(t.server.services.database.db, sql`select subject, secret_id from audit_events where action = 'GetEndpointConfig' and subject = 'bob' and outcome = 'ok'`);
     expect(events.length).toBeGreaterThan(0);
@@ -228,7 +219,7 @@ describe("provider keys", () => {
       ["openai", "alice", false],
     ]);
     expect(JSON.stringify(listed, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toMatch(/sk-alice|sk-ant-shared/);
-    expect(await failure(providers.listProviderKeys({ principal: "bob" }, as(tokens.alice)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(providers.listProviderKeys({ principal: "bob" }, as(tokens.alice)))).toMatch(/^PermissionDenied/);
     expect((await providers.listProviderKeys({ principal: "bob" }, as(t.adminToken))).providerKeys.map((k) => k.principal)).toEqual(["", "bob"]);
 
     const alice = (await providers.getProviderKeyStatus({}, as(tokens.alice))).providers;
@@ -237,9 +228,9 @@ describe("provider keys", () => {
     expect(carol.find((p) => p.provider === "anthropic")).toMatchObject({ hasOwnKey: false, hasSharedKey: true, modelsOnSharedKey: 1 });
 
     await providers.deleteProviderKey({ provider: "openai" }, as(tokens.alice));
-    expect(await failure(providers.getProviderKey({ provider: "openai" }, as(tokens.alice)))).toBe("NotFound: you have no key for openai: set one with SetProviderKey");
+    expect(await outcome(providers.getProviderKey({ provider: "openai" }, as(tokens.alice)))).toBe("NotFound: you have no key for openai: set one with SetProviderKey");
     expect((await secrets.getSecret({ secretName: "alice-openai" }, as(tokens.alice))).secret!.secretName).toBe("alice-openai");
-    expect(await failure(providers.deleteProviderKey({ provider: "anthropic", isShared: true }, as(tokens.alice)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(providers.deleteProviderKey({ provider: "anthropic", isShared: true }, as(tokens.alice)))).toMatch(/^PermissionDenied/);
     const after = (await gateway.getEndpointConfig({ endpointName: "alice-ep" }, as(tokens.service))).config!;
     expect(after.unavailable.map((u) => u.reason)).toEqual([UnavailableReason.NO_CREDENTIAL, UnavailableReason.NO_CREDENTIAL, UnavailableReason.NO_CREDENTIAL]);
   });

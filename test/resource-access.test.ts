@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Code, ConnectError, type Transport, createClient } from "@connectrpc/connect";
+import { type Transport, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { sql } from "drizzle-orm";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
 import { MIGRATIONS_DIR, openDatabase } from "../src/store/database.js";
 import { backends, createTestDatabase, sqlRows } from "./support/database.js";
+import { as, outcome } from "./support/calls.js";
 import { type TestServer, startTestServer } from "./support/server.js";
 
 /**
@@ -36,16 +37,6 @@ const transports: Record<string, () => Transport> = {
   "grpc-web": () => createGrpcWebTransport({ baseUrl: t.baseUrl, httpVersion: "1.1" }),
 };
 
-const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return "ok";
-  } catch (err) {
-    const e = ConnectError.from(err);
-    return `${Code[e.code]}: ${e.rawMessage}`;
-  }
-};
 
 describe.each(Object.keys(transports))("resources have owners, over %s", (protocol) => {
   let client: ReturnType<typeof createClient<typeof SecretsService>>;
@@ -69,28 +60,28 @@ describe.each(Object.keys(transports))("resources have owners, over %s", (protoc
   });
 
   it("a stranger cannot bind to, unbind from or list it, and the refusal says nothing about what is bound there", async () => {
-    const onTakenField = await codeOf(client.bindSecret({ secretId: bobSecret, resourceType: "SCORER_JOB", resourceId: job, fieldName: "OPENAI_API_KEY" }, as(tokens.bob)));
-    const onFreeField = await codeOf(client.bindSecret({ secretId: bobSecret, resourceType: "SCORER_JOB", resourceId: job, fieldName: "OTHER_KEY" }, as(tokens.bob)));
+    const onTakenField = await outcome(client.bindSecret({ secretId: bobSecret, resourceType: "SCORER_JOB", resourceId: job, fieldName: "OPENAI_API_KEY" }, as(tokens.bob)));
+    const onFreeField = await outcome(client.bindSecret({ secretId: bobSecret, resourceType: "SCORER_JOB", resourceId: job, fieldName: "OTHER_KEY" }, as(tokens.bob)));
     expect(onTakenField).toMatch(/^PermissionDenied: SCORER_JOB\/job-.* belongs to another principal/);
     expect(onFreeField).toBe(onTakenField);
-    const unbindTaken = await codeOf(client.unbindSecret({ resourceType: "SCORER_JOB", resourceId: job, fieldName: "OPENAI_API_KEY" }, as(tokens.bob)));
-    const unbindFree = await codeOf(client.unbindSecret({ resourceType: "SCORER_JOB", resourceId: job, fieldName: "OTHER_KEY" }, as(tokens.bob)));
+    const unbindTaken = await outcome(client.unbindSecret({ resourceType: "SCORER_JOB", resourceId: job, fieldName: "OPENAI_API_KEY" }, as(tokens.bob)));
+    const unbindFree = await outcome(client.unbindSecret({ resourceType: "SCORER_JOB", resourceId: job, fieldName: "OTHER_KEY" }, as(tokens.bob)));
     expect(unbindTaken).toMatch(/^PermissionDenied/);
     expect(unbindFree).toBe(unbindTaken);
-    expect(await codeOf(client.listBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.bob)))).toMatch(/^PermissionDenied/);
-    expect(await codeOf(client.getResourceAccess({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.bob)))).toMatch(/^PermissionDenied/);
-    expect(await codeOf(client.grantResourceAccess({ resourceType: "SCORER_JOB", resourceId: job, principal: "bob" }, as(tokens.bob)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(client.listBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.bob)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(client.getResourceAccess({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.bob)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(client.grantResourceAccess({ resourceType: "SCORER_JOB", resourceId: job, principal: "bob" }, as(tokens.bob)))).toMatch(/^PermissionDenied/);
     // By id, alice's binding is indistinguishable from a missing one.
     const missing = "01a20000-0000-7000-8000-000000000000";
     for (const call of [(id: string) => client.getBinding({ bindingId: id }, as(tokens.bob)), (id: string) => client.unbindSecret({ bindingId: id }, as(tokens.bob))]) {
-      expect((await codeOf(call(aliceBinding))).replace(aliceBinding, "ID")).toBe((await codeOf(call(missing))).replace(missing, "ID"));
+      expect((await outcome(call(aliceBinding))).replace(aliceBinding, "ID")).toBe((await outcome(call(missing))).replace(missing, "ID"));
     }
     // Create-and-bind is refused as a whole: no secret is left behind.
-    const cab = await codeOf(
+    const cab = await outcome(
       client.createAndBindSecret({ secretName: `bob-cab-${protocol}`, secretValue: VALUES.bob, fieldName: "OTHER_KEY", resourceType: "SCORER_JOB", resourceId: job }, as(tokens.bob)),
     );
     expect(cab).toMatch(/^PermissionDenied/);
-    expect(await codeOf(client.getSecret({ secretName: `bob-cab-${protocol}` }, as(tokens.bob)))).toMatch(/^NotFound/);
+    expect(await outcome(client.getSecret({ secretName: `bob-cab-${protocol}` }, as(tokens.bob)))).toMatch(/^NotFound/);
     // Lists without a resource filter leave alice's job out.
     const { bindings } = await client.listBindings({ resourceType: "SCORER_JOB" }, as(tokens.bob));
     expect(bindings.map((b) => b.resourceId)).not.toContain(job);
@@ -104,42 +95,42 @@ describe.each(Object.keys(transports))("resources have owners, over %s", (protoc
     const carolSecret = (await client.createSecret({ secretName: `carol-${protocol}`, secretValue: VALUES.carol, fieldName: "K" }, as(tokens.carol))).secret!.secretId;
     const { binding } = await client.bindSecret({ secretId: carolSecret, resourceType: "SCORER_JOB", resourceId: job, fieldName: "CAROL_KEY" }, as(tokens.carol));
     // Visible to carol, so a taken field is ALREADY_EXISTS for her.
-    expect(await codeOf(client.bindSecret({ secretId: carolSecret, resourceType: "SCORER_JOB", resourceId: job, fieldName: "OPENAI_API_KEY" }, as(tokens.carol)))).toMatch(
+    expect(await outcome(client.bindSecret({ secretId: carolSecret, resourceType: "SCORER_JOB", resourceId: job, fieldName: "OPENAI_API_KEY" }, as(tokens.carol)))).toMatch(
       /^(AlreadyExists|FailedPrecondition)/,
     );
     const listed = await client.listBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.carol));
     expect(listed.bindings.map((b) => b.fieldName).sort()).toEqual(["CAROL_KEY", "OPENAI_API_KEY"]);
     await client.revokeResourceAccess({ resourceType: "SCORER_JOB", resourceId: job, principal: "carol" }, as(tokens.alice));
-    expect(await codeOf(client.listBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.carol)))).toMatch(/^PermissionDenied/);
-    expect(await codeOf(client.unbindSecret({ resourceType: "SCORER_JOB", resourceId: job, fieldName: "CAROL_KEY" }, as(tokens.carol)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(client.listBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.carol)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(client.unbindSecret({ resourceType: "SCORER_JOB", resourceId: job, fieldName: "CAROL_KEY" }, as(tokens.carol)))).toMatch(/^PermissionDenied/);
     // Her own secret she may still take back, by the binding's id.
     await client.unbindSecret({ bindingId: binding!.bindingId }, as(tokens.carol));
-    expect(await codeOf(client.revokeResourceAccess({ resourceType: "SCORER_JOB", resourceId: job, principal: "carol" }, as(tokens.alice)))).toMatch(/^NotFound: carol has no grant/);
+    expect(await outcome(client.revokeResourceAccess({ resourceType: "SCORER_JOB", resourceId: job, principal: "carol" }, as(tokens.alice)))).toMatch(/^NotFound: carol has no grant/);
   });
 
   it("a service reads what is bound and resolves it, but cannot bind", async () => {
     const listed = await client.listBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.service));
     expect(listed.bindings.map((b) => b.fieldName)).toEqual(["OPENAI_API_KEY"]);
-    expect(await codeOf(client.bindSecret({ secretId: bobSecret, resourceType: "SCORER_JOB", resourceId: job, fieldName: "SVC" }, as(tokens.service)))).toMatch(/^PermissionDenied/);
-    expect(await codeOf(client.grantResourceAccess({ resourceType: "SCORER_JOB", resourceId: job, principal: "scorer" }, as(tokens.service)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(client.bindSecret({ secretId: bobSecret, resourceType: "SCORER_JOB", resourceId: job, fieldName: "SVC" }, as(tokens.service)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(client.grantResourceAccess({ resourceType: "SCORER_JOB", resourceId: job, principal: "scorer" }, as(tokens.service)))).toMatch(/^PermissionDenied/);
   });
 
   it("an admin may bind anywhere and transfer ownership", async () => {
     await client.bindSecret({ secretId: bobSecret, resourceType: "SCORER_JOB", resourceId: job, fieldName: "ADMIN_BOUND" }, as(t.adminToken));
-    expect(await codeOf(client.transferResourceOwnership({ resourceType: "SCORER_JOB", resourceId: job, newOwner: "bob" }, as(tokens.alice)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(client.transferResourceOwnership({ resourceType: "SCORER_JOB", resourceId: job, newOwner: "bob" }, as(tokens.alice)))).toMatch(/^PermissionDenied/);
     const moved = await client.transferResourceOwnership({ resourceType: "SCORER_JOB", resourceId: job, newOwner: "bob" }, as(t.adminToken));
     expect(moved.resourceAccess).toMatchObject({ owner: "bob", lastUpdatedBy: expect.any(String) });
     await client.unbindSecret({ resourceType: "SCORER_JOB", resourceId: job, fieldName: "ADMIN_BOUND" }, as(tokens.bob));
-    expect(await codeOf(client.listBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.alice)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(client.listBindings({ resourceType: "SCORER_JOB", resourceId: job }, as(tokens.alice)))).toMatch(/^PermissionDenied/);
   });
 
   it("GLOBAL has no owner: any user binds a shared secret there, nobody can be granted it", async () => {
     await client.bindSecret({ secretId: bobSecret, resourceType: "GLOBAL", resourceId: `global-${protocol}`, fieldName: "K" }, as(tokens.carol));
-    expect(await codeOf(client.grantResourceAccess({ resourceType: "GLOBAL", resourceId: `global-${protocol}`, principal: "carol" }, as(t.adminToken)))).toMatch(
+    expect(await outcome(client.grantResourceAccess({ resourceType: "GLOBAL", resourceId: `global-${protocol}`, principal: "carol" }, as(t.adminToken)))).toMatch(
       /^InvalidArgument: GLOBAL has no owner/,
     );
     const privateOne = (await client.createSecret({ secretName: `carol-private-${protocol}`, secretValue: VALUES.carol, fieldName: "K" }, as(tokens.carol))).secret!.secretId;
-    expect(await codeOf(client.bindSecret({ secretId: privateOne, resourceType: "GLOBAL", resourceId: `global-${protocol}`, fieldName: "P" }, as(tokens.carol)))).toMatch(
+    expect(await outcome(client.bindSecret({ secretId: privateOne, resourceType: "GLOBAL", resourceId: `global-${protocol}`, fieldName: "P" }, as(tokens.carol)))).toMatch(
       /^FailedPrecondition: .*only shared secrets can be bound to GLOBAL.*visible to everyone and resolvable by every GLOBAL consumer/,
     );
   });
@@ -214,7 +205,7 @@ describe("the audit trail answers who received a secret, and which version", () 
     ).secret!.secretId;
     await client.createAndBindSecret({ secretName: "still-good", secretValue: "sk-still-good-000000001", fieldName: "GOOD_KEY", resourceType: "SCORER_JOB", resourceId: "half-revoked" }, as(tokens.alice));
     await client.revokeSecret({ secretId: revokedId }, as(tokens.alice));
-    const err = await codeOf(client.resolveResourceSecrets({ resourceType: "SCORER_JOB", resourceId: "half-revoked" }, as(tokens.service)));
+    const err = await outcome(client.resolveResourceSecrets({ resourceType: "SCORER_JOB", resourceId: "half-revoked" }, as(tokens.service)));
     expect(err).toContain("FailedPrecondition: the binding of OLD_KEY on SCORER_JOB/half-revoked is to secret");
     expect(err).toContain(revokedId);
     const good = await client.resolveResourceSecrets({ resourceType: "SCORER_JOB", resourceId: "half-revoked", fieldName: "GOOD_KEY" }, as(tokens.service));

@@ -1,10 +1,11 @@
-import { Code, ConnectError, type Transport, createClient } from "@connectrpc/connect";
+import { type Transport, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
 import { TokenService } from "../gen/secrets/v1/tokens_pb.js";
 import { sqlRows } from "./support/database.js";
+import { as, outcome } from "./support/calls.js";
 import { type TestServer, startTestServer } from "./support/server.js";
 
 /** Tokens through the API: issued by an admin on a running server, used at once, listed, revoked. */
@@ -18,16 +19,6 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-const failure = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (err) {
-    const e = ConnectError.from(err);
-    return `${Code[e.code]}: ${e.rawMessage}`;
-  }
-  return "ok";
-};
 
 const transports: Record<string, () => Transport> = {
   grpc: () => createGrpcTransport({ baseUrl: t.baseUrl }),
@@ -62,8 +53,8 @@ describe.each(Object.keys(transports))("over %s", (protocol) => {
   it("only admins issue tokens; a token for an existing principal with another role must be confirmed", async () => {
     const user = await tokens.createApiToken({ name: `erin-${protocol}`, roles: ["user"] }, as(t.adminToken));
     issued.push(user.token);
-    expect(await failure(tokens.createApiToken({ name: "mallory", roles: ["admin"] }, as(user.token)))).toBe("PermissionDenied: CreateApiToken is not allowed for role user");
-    expect(await failure(tokens.createApiToken({ name: `erin-${protocol}`, roles: ["admin"] }, as(t.adminToken)))).toMatch(
+    expect(await outcome(tokens.createApiToken({ name: "mallory", roles: ["admin"] }, as(user.token)))).toBe("PermissionDenied: CreateApiToken is not allowed for role user");
+    expect(await outcome(tokens.createApiToken({ name: `erin-${protocol}`, roles: ["admin"] }, as(t.adminToken)))).toMatch(
       new RegExp(`^FailedPrecondition: principal erin-${protocol} already holds live tokens with role user; .*same_principal`),
     );
     const confirmed = await tokens.createApiToken({ name: `erin-${protocol}`, roles: ["admin"], samePrincipal: true }, as(t.adminToken));
@@ -81,7 +72,7 @@ describe.each(Object.keys(transports))("over %s", (protocol) => {
     ["an expiry in the past", { name: "x", roles: ["user"], expiresAt: BigInt(Date.now() - 1000) }, "InvalidArgument: expires_at must be in the future"],
     ["a negative ttl", { name: "x", roles: ["user"], ttlSeconds: -5n }, "InvalidArgument: ttl_seconds must not be negative"],
   ] as const)("refuses %s", async (_what, req, message) => {
-    expect(await failure(tokens.createApiToken({ ...req, roles: [...req.roles] }, as(t.adminToken)))).toContain(message);
+    expect(await outcome(tokens.createApiToken({ ...req, roles: [...req.roles] }, as(t.adminToken)))).toContain(message);
   });
 
   it("lists never carry a token or its hash; users see their own, admins all", async () => {
@@ -90,7 +81,7 @@ describe.each(Object.keys(transports))("over %s", (protocol) => {
     issued.push(a.token, b.token);
     const own = await tokens.listApiTokens({}, as(a.token));
     expect(own.apiTokens.map((x) => x.name)).toEqual([`fay-${protocol}`]);
-    expect(await failure(tokens.listApiTokens({ name: `gus-${protocol}` }, as(a.token)))).toMatch(/^PermissionDenied/);
+    expect(await outcome(tokens.listApiTokens({ name: `gus-${protocol}` }, as(a.token)))).toMatch(/^PermissionDenied/);
     const all = await tokens.listApiTokens({ pageSize: 1000 }, as(t.adminToken));
     expect(all.apiTokens.map((x) => x.name)).toEqual(expect.arrayContaining([`fay-${protocol}`, `gus-${protocol}`, "bootstrap-admin"]));
     const one = await tokens.listApiTokens({ name: `gus-${protocol}` }, as(t.adminToken));
@@ -106,16 +97,16 @@ describe.each(Object.keys(transports))("over %s", (protocol) => {
     const theirs = await tokens.createApiToken({ name: `ivy-${protocol}`, roles: ["user"] }, as(t.adminToken));
     issued.push(mine.token, theirs.token);
     await tokens.whoAmI({}, as(mine.token)); // cached now
-    const stranger = await failure(tokens.revokeApiToken({ tokenId: theirs.apiToken!.tokenId }, as(mine.token)));
-    const missing = await failure(tokens.revokeApiToken({ tokenId: "01a20000-0000-7000-8000-000000000000" }, as(mine.token)));
+    const stranger = await outcome(tokens.revokeApiToken({ tokenId: theirs.apiToken!.tokenId }, as(mine.token)));
+    const missing = await outcome(tokens.revokeApiToken({ tokenId: "01a20000-0000-7000-8000-000000000000" }, as(mine.token)));
     expect(stranger.replace(theirs.apiToken!.tokenId, "ID")).toBe(missing.replace("01a20000-0000-7000-8000-000000000000", "ID"));
     const revoked = await tokens.revokeApiToken({ tokenId: mine.apiToken!.tokenId }, as(mine.token));
     expect(revoked.apiToken!.revokedAt).toBeGreaterThan(0n);
-    expect(await failure(tokens.whoAmI({}, as(mine.token)))).toBe("Unauthenticated: API token has been revoked");
+    expect(await outcome(tokens.whoAmI({}, as(mine.token)))).toBe("Unauthenticated: API token has been revoked");
     // Admins revoke anyone's; twice is not an error.
     await tokens.revokeApiToken({ tokenId: theirs.apiToken!.tokenId }, as(t.adminToken));
     await tokens.revokeApiToken({ tokenId: theirs.apiToken!.tokenId }, as(t.adminToken));
-    expect(await failure(tokens.whoAmI({}, as(theirs.token)))).toBe("Unauthenticated: API token has been revoked");
+    expect(await outcome(tokens.whoAmI({}, as(theirs.token)))).toBe("Unauthenticated: API token has been revoked");
     const listed = await tokens.listApiTokens({ name: `ivy-${protocol}` }, as(t.adminToken));
     expect(listed.apiTokens).toEqual([]);
     expect((await tokens.listApiTokens({ name: `ivy-${protocol}`, includeInactive: true }, as(t.adminToken))).apiTokens).toHaveLength(1);
@@ -125,7 +116,7 @@ describe.each(Object.keys(transports))("over %s", (protocol) => {
     const short = await tokens.createApiToken({ name: `jo-${protocol}`, roles: ["user"], expiresAt: BigInt(Date.now() + 1500) }, as(t.adminToken));
     issued.push(short.token);
     expect((await tokens.whoAmI({}, as(short.token))).expiresAt).toBe(short.apiToken!.expiresAt);
-    await expect.poll(() => failure(tokens.whoAmI({}, as(short.token))), { timeout: 5000, interval: 200 }).toBe("Unauthenticated: API token has expired");
+    await expect.poll(() => outcome(tokens.whoAmI({}, as(short.token))), { timeout: 5000, interval: 200 }).toBe("Unauthenticated: API token has expired");
   });
 });
 
