@@ -17,10 +17,14 @@ Environment:
   SECRETS_SERVER   the service's address, host:port or URL, when --server is not given
   SECRETS_ADDR     read when SECRETS_SERVER is unset: the address the server listens on (${DEFAULT_ADDRESS} by default)`;
 
-/** --server and --protocol, for a command or a group of commands that call the API. */
-export function addApiOptions(cmd: Command): Command {
+/**
+ * --server and --protocol, for a command or a group of commands that call the
+ * API. A command that also works without the API takes `--server [address]`:
+ * given bare, it means "through the API, at the configured address".
+ */
+export function addApiOptions(cmd: Command, server: "--server <address>" | "--server [address]" = "--server <address>"): Command {
   return cmd
-    .option("--server [address]", `service address, host:port or http(s) URL (default: SECRETS_SERVER, else SECRETS_ADDR, else ${DEFAULT_ADDRESS})`)
+    .option(server, `service address, host:port or http(s) URL (default: SECRETS_SERVER, else SECRETS_ADDR, else ${DEFAULT_ADDRESS})`)
     .addOption(new Option("--protocol <protocol>", "connect (Connect JSON over HTTP/1.1) or grpc (HTTP/2)").choices(["connect", "grpc"]).default("connect"));
 }
 

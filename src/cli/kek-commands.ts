@@ -39,6 +39,7 @@ export function kekCommands(program: Command): void {
       "secretsctl kek list --server          # through the running server's API (GetKeyringStatus, admin token in SECRETS_TOKEN)",
       "secretsctl kek list --server 10.0.0.5:50051 -o json",
     ]).addHelpText("after", `\nWith --server:${API_ENV_HELP}`),
+    "--server [address]",
   )
     .addOption(outputOption())
     .action(async (opts: ApiOptions & { output: OutputFormat }) => {

@@ -29,10 +29,10 @@ create none unless --init is given (secretsctl --init token create …).
 ${EXIT_HELP}`,
 );
 
-program
-  .command("serve")
-  .description("run the service (same as npm start; configured by the environment variables the README lists)")
-  .action(async () => {
+helpAfter(program.command("serve").description("run the service (same as npm start; configured by the environment variables the README lists)"), [
+  "secretsctl serve                      # embedded database under ./data, on 127.0.0.1:50051",
+  "SECRETS_ADDR=0.0.0.0:50051 DATABASE_URL=postgres://secrets@db.internal/secrets secretsctl serve",
+]).action(async () => {
     await import("../main.js");
   });
 

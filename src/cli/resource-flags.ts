@@ -46,6 +46,6 @@ export function parseResource(spec: string, flag: string): Resource {
 /** The one value given under any of a flag's spellings; two different ones are refused. */
 export function oneOf(values: Record<string, string | undefined>): string | undefined {
   const given = Object.entries(values).filter(([, v]) => v !== undefined);
-  if (new Set(given.map(([, v]) => v)).size > 1) throw new CliError(`${given.map(([flag]) => flag).join(" and ")} say the same thing: give one of them`, EXIT.usage);
+  if (new Set(given.map(([, v]) => v)).size > 1) throw new CliError(`${given.map(([flag]) => flag).join(" and ")} are spellings of one option and got different values: give one`, EXIT.usage);
   return given[0]?.[1];
 }

@@ -2,7 +2,7 @@ import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { type Client, Code, ConnectError, type Interceptor, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import pRetry from "p-retry";
-import { SecretsService } from "../../gen/secrets/v1/service_pb.js";
+import { type ResolvedSecret, SecretsService } from "../../gen/secrets/v1/service_pb.js";
 import { type EnvVariable, toEnvVariables } from "./env-mapping.js";
 
 export { ENV_NAME, EnvMappingError, type EnvMappingProblem, type EnvVariable } from "./env-mapping.js";
@@ -52,7 +52,7 @@ export function createSecretsClient(options: SecretsClientOptions): SecretsClien
 
   const resolveVariables: EnvResolver["resolveVariables"] = async (resourceType, resourceId, opts = {}) => {
     const fields = [...new Set(opts.fieldNames ?? [])];
-    const resolved = [];
+    const resolved: ResolvedSecret[] = [];
     if (fields.length === 0) resolved.push(...(await client.resolveResourceSecrets({ resourceType, resourceId })).secrets);
     // One call per field, because a revoked secret bound under another field fails an unfiltered resolve of the
     // whole resource; in turn, so that the first refusal in the order given is the one reported.
