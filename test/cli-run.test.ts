@@ -98,6 +98,12 @@ describe("secretsctl run", () => {
     expect(reported(res).hashes).toEqual({ APP_OPENAI_API_KEY: sha(VALUES.openai), APP_AWS_ACCESS_KEY_ID: sha(VALUES.awsId), OPENAI_API_KEY: null });
   });
 
+  it("takes the command without -- too: what follows the command's name is the command's own", async () => {
+    const res = await secretsctl(["run", "--resource", "SCORER_JOB/basic", ...report(["OPENAI_API_KEY"]).slice(1), "--dry-run", "--init"], { env });
+    expect(res.code).toBe(0);
+    expect(reported(res).hashes).toEqual({ OPENAI_API_KEY: sha(VALUES.openai) });
+  });
+
   it("--dry-run lists the names it would set, never a value, and starts nothing", async () => {
     const marker = join(t.config.dataDir, "dry-run-started");
     const res = await secretsctl(["run", "--resource", "SCORER_JOB/basic", "--dry-run", "--", process.execPath, "-e", "require('fs').writeFileSync(process.argv[1], 'x')", marker], { env });

@@ -17,8 +17,7 @@ let initAllowed = false;
 
 /**
  * `--init` belongs to the program, so that every command that opens the
- * database gets it without declaring it (commander reads program options
- * anywhere before `--`).
+ * database gets it without declaring it: `secretsctl --init token create …`.
  */
 export function addInitOption(program: Command): void {
   // Hidden from the "Global Options" of API commands, where it means nothing; LOCAL_ENV_HELP tells of it.

@@ -16,6 +16,8 @@ const { version } = JSON.parse(readFileSync(new URL("../../package.json", import
 const program = new Command("secretsctl")
   .description("operate the secrets service: secrets, bindings and resolves through its API; tokens, keys and migrations on its database")
   .version(version, "-V, --version", "print secretsctl's version")
+  // Program options (--version, --init) only before the command: `kek activate --version 2` is kek's.
+  .enablePositionalOptions()
   .showHelpAfterError()
   .exitOverride();
 configureHelp(program);

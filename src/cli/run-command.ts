@@ -24,7 +24,8 @@ export function runCommand(program: Command): void {
     program
       .command("run")
       .description("run a command with a resource's secrets in its environment (values never on its command line nor in secretsctl's output)")
-      .argument("[command...]", "the command and its arguments, after --"),
+      .argument("[command...]", "the command and its arguments (after --, or after run's own options: what follows the command is the command's)")
+      .passThroughOptions(),
   )
     .option("--override", "let a resolved variable replace one already set in the environment (default: refuse)")
     .option("--dry-run", "check everything and list the variable names it would set (never the values), without running anything")

@@ -27,7 +27,13 @@ const FIELD_HELP =
  * refused with the owners listed).
  */
 export function secretsCommands(program: Command): void {
-  const secrets = addApiOptions(program.command("secrets").description("manage secrets through the service API (token from SECRETS_TOKEN)")).addOption(outputOption());
+  const secrets = addApiOptions(
+    program
+      .command("secrets")
+      .description("manage secrets through the service API (token from SECRETS_TOKEN)")
+      // Its options go before or after the subcommand alike: `secrets --server X list` and `secrets list --server X`.
+      .enablePositionalOptions(false),
+  ).addOption(outputOption());
 
   const api = <A extends unknown[]>(fn: (client: SecretsClient, opts: GlobalOptions, ...args: A) => Promise<void>) =>
     async function (this: Command, ...args: A) {

@@ -42,9 +42,10 @@ export function refuseValueArgument(value: string | true | undefined): void {
  * reaches the screen or the scrollback.
  */
 async function readHidden(prompt: string): Promise<string> {
-  process.stderr.write(prompt);
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = createInterface({ input: process.stdin, output: sink, terminal: true, historySize: 0 });
+  // Only now, with echo off: what is typed once the prompt shows is never echoed.
+  process.stderr.write(prompt);
   try {
     return await new Promise<string>((resolve, reject) => {
       rl.once("line", resolve);
