@@ -90,7 +90,7 @@ function cell(v: unknown): string {
   return String(v);
 }
 
-export function humanTime(d: Date): string {
+function humanTime(d: Date): string {
   return `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
 
