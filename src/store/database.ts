@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -38,6 +38,29 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.m
 
 // Any fixed 64-bit number: replicas starting together serialize their migration runs on it.
 const MIGRATION_LOCK_KEY = 7_358_221_904_113n;
+
+/**
+ * Whether the database was ever set up: for PostgreSQL, migrations have been
+ * applied to it; for PGlite, its directory holds a cluster. Opening an
+ * unknown database creates it, so callers that must not create one ask first.
+ */
+export async function databaseExists(options: Pick<DatabaseOptions, "url" | "dataDir">): Promise<boolean> {
+  if (!options.url) {
+    return access(join(pglitePath(options.dataDir), "PG_VERSION")).then(
+      () => true,
+      () => false,
+    );
+  }
+  const client = postgres(options.url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    const [row] = await client`select to_regclass('drizzle.__drizzle_migrations') is not null as migrated`;
+    return row?.migrated === true;
+  } finally {
+    await client.end({ timeout: 1 });
+  }
+}
+
+const pglitePath = (dataDir: string) => join(dataDir, "pglite");
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir, options);
@@ -105,7 +128,7 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
   const lock: DataDirLock = await lockDataDir(dataDir);
   let client: PGlite | undefined;
   try {
-    client = await PGlite.create(join(dataDir, "pglite"));
+    client = await PGlite.create(pglitePath(dataDir));
     const db = drizzlePglite(client, { schema });
     // PGlite is one connection in one process (guarded by the lock): no advisory lock needed.
     if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
