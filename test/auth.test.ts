@@ -90,8 +90,8 @@ describe.skipIf(!inject("postgresUrl"))("API token revocation across replicas", 
       const { stdout } = await cli("token", "create", "--name", "replicated", "--role", "user", "--expires", "1d");
       const token = stdout.trim();
       expect(token).toMatch(/^sst_[A-Za-z0-9_-]{43}$/);
-      const listed = JSON.parse((await cli("token", "list", "--output", "json")).stdout) as Array<{ name: string; role: string }>;
-      expect(listed).toEqual(expect.arrayContaining([expect.objectContaining({ name: "replicated", role: "user" })]));
+      const listed = JSON.parse((await cli("token", "list", "--output", "json")).stdout) as Array<{ name: string; roles: string[] }>;
+      expect(listed).toEqual(expect.arrayContaining([expect.objectContaining({ name: "replicated", roles: ["user"] })]));
       expect(JSON.stringify(listed)).not.toContain(token);
 
       const clients = [a, b].map((s) => createClient(SecretsService, createGrpcTransport({ baseUrl: s.baseUrl })));

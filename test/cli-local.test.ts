@@ -41,7 +41,7 @@ describe("secretsctl on the database directly", () => {
 
     const confirmed = await cli("token", "create", "--name", "bob", "--role", "admin", "--same-principal", "-o", "json");
     expect(confirmed.code).toBe(0);
-    const { id, token } = JSON.parse(confirmed.stdout) as { id: string; token: string };
+    const { api_token: { token_id: id }, token } = JSON.parse(confirmed.stdout) as { api_token: { token_id: string }; token: string };
     expect((await cli("token", "revoke", id)).code).toBe(0);
     const generated = await cli("kek", "generate");
     expect(generated.code).toBe(0);
@@ -77,7 +77,8 @@ describe("secretsctl on the database directly", () => {
       expect(created.stderr).toContain(`secretsctl: creating the embedded database in ${join(elsewhere, "data")}`);
       const listed = await secretsctl(["token", "list", "-o", "json"], { cwd: elsewhere });
       expect(listed.stderr).toContain(`secretsctl: using the embedded database in ${join(elsewhere, "data")}`);
-      expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: "first", createdAt: expect.stringMatching(/^\d{13}$/) })]);
+      // The shape ListApiTokens answers over REST, whichever mode listed it.
+      expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: "first", roles: ["admin"], created_at: expect.stringMatching(/^\d{13}$/) })]);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
     }

@@ -1,5 +1,7 @@
 import { type Command, Option } from "commander";
-import { type SecretsClient, createSecretsClient } from "../client/secrets-client.js";
+import type { DescService } from "@bufbuild/protobuf";
+import { type Client, createClient } from "@connectrpc/connect";
+import { type SecretsClient, createSecretsClient, createServiceTransport } from "../client/secrets-client.js";
 import { CliError, EXIT } from "./exit-codes.js";
 
 /** Options every command that goes through the service's API reads. */
@@ -34,7 +36,16 @@ export function serverAddress(flag: string | true | undefined): string {
 }
 
 export function apiClient(opts: ApiOptions): SecretsClient {
+  return createSecretsClient({ address: serverAddress(opts.server), token: apiToken(), protocol: opts.protocol });
+}
+
+/** A client of another of the service's services (tokens, gateway, providers), on the same terms. */
+export function serviceClient<S extends DescService>(service: S, opts: ApiOptions): Client<S> {
+  return createClient(service, createServiceTransport({ address: serverAddress(opts.server), token: apiToken(), protocol: opts.protocol }));
+}
+
+function apiToken(): string {
   const token = process.env.SECRETS_TOKEN;
   if (!token) throw new CliError("set SECRETS_TOKEN to an API token (see secretsctl token create)", EXIT.denied);
-  return createSecretsClient({ address: serverAddress(opts.server), token, protocol: opts.protocol });
+  return token;
 }

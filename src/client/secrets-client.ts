@@ -1,5 +1,5 @@
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import { type Client, Code, ConnectError, type Interceptor, createClient } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, type Interceptor, type Transport, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import pRetry from "p-retry";
 import { type ResolvedSecret, SecretsService } from "../../gen/secrets/v1/service_pb.js";
@@ -41,14 +41,18 @@ export interface EnvResolver {
 
 export type SecretsClient = Client<typeof SecretsService> & EnvResolver;
 
-/** The generated SecretsService client, authenticated, retrying what is safe to retry, plus resolveEnv. */
-export function createSecretsClient(options: SecretsClientOptions): SecretsClient {
+/** A transport to the service, authenticated and retrying what is safe to retry: for a client of any of its services. */
+export function createServiceTransport(options: SecretsClientOptions): Transport {
   const transportOptions = {
     baseUrl: serverUrl(options.address),
     interceptors: [bearer(options.token), retryUnavailable(options.retries ?? 4, options.retryDelayMs ?? 250)],
   };
-  const transport = options.protocol === "grpc" ? createGrpcTransport(transportOptions) : createConnectTransport({ ...transportOptions, httpVersion: "1.1" });
-  const client = createClient(SecretsService, transport);
+  return options.protocol === "grpc" ? createGrpcTransport(transportOptions) : createConnectTransport({ ...transportOptions, httpVersion: "1.1" });
+}
+
+/** The generated SecretsService client, authenticated, retrying what is safe to retry, plus resolveEnv. */
+export function createSecretsClient(options: SecretsClientOptions): SecretsClient {
+  const client = createClient(SecretsService, createServiceTransport(options));
 
   const resolveVariables: EnvResolver["resolveVariables"] = async (resourceType, resourceId, opts = {}) => {
     const fields = [...new Set(opts.fieldNames ?? [])];
