@@ -1,6 +1,6 @@
 import { SecretState } from "../../gen/secrets/v1/service_pb.js";
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
 
 /** The service's timestamps are int64 milliseconds (bigint in protobuf-es); 0 means never. */
 export function formatTime(ms: bigint | number): string {
