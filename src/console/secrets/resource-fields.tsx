@@ -1,6 +1,6 @@
 import { useId } from "react";
 
-export const RESOURCE_TYPES = ["SCORER_JOB", "ENDPOINT", "WORKSPACE", "GLOBAL"] as const;
+const RESOURCE_TYPES = ["SCORER_JOB", "ENDPOINT", "WORKSPACE", "GLOBAL"] as const;
 
 /** The resource a binding goes to; read from the form by readResource. */
 export function ResourceFields({ fieldName }: { fieldName?: string }) {
