@@ -24,6 +24,7 @@ import { errorSummary } from "../logging.js";
 import { refreshKeyring } from "../secrets/keyring-loader.js";
 import { type Services, openServices } from "../services.js";
 import { ensureBootstrapToken } from "./bootstrap.js";
+import { createConsoleAssets } from "./console-assets.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { createHttpHandler } from "./http-handler.js";
@@ -99,6 +100,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     });
     const handler = createHttpHandler({
       probes,
+      consoleAssets: createConsoleAssets(),
       router,
       grpcFastPath,
       restRoutes: restRoutes(contract),

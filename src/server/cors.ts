@@ -14,12 +14,14 @@ export type CorsOutcome = "continue" | "answered";
  * CORS at the HTTP layer, in front of every protocol. Requests from an origin
  * not on the allowlist are refused outright (403) rather than merely left
  * without CORS headers, so that no cross-site request reaches a handler.
+ * The console served at /ui/ calls from the service's own origin, which
+ * browsers name in Origin on every POST: that is not a cross-site request.
  */
 export function createCors(allowedOrigins: readonly string[]) {
   const allowed = new Set(allowedOrigins);
   return function applyCors(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): CorsOutcome {
     const origin = req.headers.origin;
-    if (origin === undefined) return "continue";
+    if (origin === undefined || isSameOrigin(origin, req)) return "continue";
     res.setHeader("vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
     const preflight = req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
     if (!allowed.has(origin)) {
@@ -40,4 +42,19 @@ export function createCors(allowedOrigins: readonly string[]) {
     res.setHeader("access-control-expose-headers", EXPOSE_HEADERS);
     return "continue";
   };
+}
+
+/**
+ * The page was served by this port. (A DNS-rebinding page also passes, but
+ * gains nothing: every call needs a bearer token, and no cookie or other
+ * ambient credential is ever accepted.)
+ */
+function isSameOrigin(origin: string, req: IncomingMessage | Http2ServerRequest): boolean {
+  const host = req.headers[":authority"] ?? req.headers.host;
+  if (typeof host !== "string") return false;
+  try {
+    return new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }

@@ -24,10 +24,12 @@ export interface HttpHandlerOptions {
   log: Logger;
   /** /healthz and /readyz (see probes.ts); returns false for anything else. */
   probes?: (req: Req, res: Res) => boolean;
+  /** The browser console at /ui/ (see console-assets.ts); returns false for anything else. */
+  consoleAssets?: (req: Req, res: Res) => boolean;
 }
 
 /**
- * Every HTTP request of the port: the probes, CORS, then the RPC paths of Connect,
+ * Every HTTP request of the port: the probes, the console, CORS, then the RPC paths of Connect,
  * gRPC and gRPC-Web, then the REST gateway, which re-enters the same RPC
  * handlers (and so the same interceptors) as a Connect JSON call.
  */
@@ -66,6 +68,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: Req, res: 
 
   return (req, res) => {
     if (options.probes?.(req, res)) return;
+    if (options.consoleAssets?.(req, res)) return;
     if (options.grpcFastPath && req.httpVersion === "2.0" && options.grpcFastPath(req as Http2ServerRequest, res as Http2ServerResponse)) return;
     if (cors(req, res) === "answered") return;
     const path = (req.url ?? "/").split("?", 1)[0]!;

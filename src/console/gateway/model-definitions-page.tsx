@@ -1,0 +1,111 @@
+import { useQuery } from "@connectrpc/connect-query";
+import type { ColumnDef } from "@tanstack/react-table";
+import { type FormEvent, useId, useState } from "react";
+import { GatewayService, type ModelDefinition } from "../../../gen/secrets/v1/gateway_pb.js";
+import { SecretsService } from "../../../gen/secrets/v1/service_pb.js";
+import { formatTime } from "../format.js";
+import { PROVIDER_LIST_ID, ProviderSuggestions } from "../secrets/providers.js";
+import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
+import { mayWrite, useSession } from "../session.js";
+import { useConsoleMutation } from "../use-console-mutation.js";
+import { DataTable } from "../ui/data-table.js";
+import { Dialog } from "../ui/dialog.js";
+import { Pager } from "../ui/pager.js";
+import { Empty, ErrorNotice, Loading } from "../ui/states.js";
+import { usePageTokens } from "../ui/use-page-tokens.js";
+
+export function ModelDefinitionsPage() {
+  const session = useSession();
+  const paging = usePageTokens("");
+  const models = useQuery(GatewayService.method.listModelDefinitions, { pageSize: 50, pageToken: paging.pageToken });
+  const [creating, setCreating] = useState(false);
+  const remove = useConsoleMutation(GatewayService.method.deleteModelDefinition, { doing: "Deleting the model definition", success: () => "Deleted the model definition." });
+  const columns: ColumnDef<ModelDefinition, unknown>[] = [
+    { id: "name", header: "Name", accessorFn: (m) => m.name },
+    { id: "provider", header: "Provider", accessorFn: (m) => m.provider },
+    { id: "model", header: "Model", accessorFn: (m) => m.modelName },
+    { id: "key", header: "API key", accessorFn: (m) => m.secretName || "— (key deleted)" },
+    { id: "updated", header: "Last updated", accessorFn: (m) => Number(m.lastUpdatedAt), cell: ({ row }) => formatTime(row.original.lastUpdatedAt) },
+  ];
+  if (mayWrite(session)) {
+    columns.push({
+      id: "actions",
+      header: "Actions",
+      enableSorting: false,
+      cell: ({ row }) => (
+        <button type="button" className="danger" onClick={() => remove.mutate({ modelDefinitionId: row.original.modelDefinitionId })} aria-label={`Delete ${row.original.name}`}>
+          Delete
+        </button>
+      ),
+    });
+  }
+  return (
+    <>
+      <div className="toolbar">
+        <p className="lede">A model definition names a provider&apos;s model and the API key it is called with; endpoints route to them.</p>
+        {mayWrite(session) && (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            Create model definition
+          </button>
+        )}
+      </div>
+      {models.isPending ? (
+        <Loading what="model definitions" />
+      ) : models.isError ? (
+        <ErrorNotice error={models.error} doing="Loading model definitions" />
+      ) : models.data.modelDefinitions.length === 0 ? (
+        <Empty title="No model definitions yet">Create one from an API key, then route an endpoint to it.</Empty>
+      ) : (
+        <>
+          <DataTable<ModelDefinition> caption="Model definitions" columns={columns} rows={models.data.modelDefinitions} rowKey={(m) => m.modelDefinitionId} rowHeader="name" />
+          <Pager label="Model definitions" paging={paging} nextPageToken={models.data.nextPageToken} shown={models.data.modelDefinitions.length} />
+        </>
+      )}
+      {creating && <CreateModelDefinitionDialog onClose={() => setCreating(false)} />}
+    </>
+  );
+}
+
+function CreateModelDefinitionDialog({ onClose }: { onClose: () => void }) {
+  const id = useId();
+  const secrets = useQuery(SecretsService.method.listSecrets, { pageSize: USAGE_PAGE });
+  const [secretId, setSecretId] = useState("");
+  const key = secrets.data?.secrets.find((s) => s.secretId === secretId);
+  const create = useConsoleMutation(GatewayService.method.createModelDefinition, { doing: "Creating the model definition", success: (r) => `Created model definition ${r.modelDefinition?.name}.`, onSuccess: onClose });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    create.mutate({ name: String(data.get("name")).trim(), secretId, provider: String(data.get("provider")).trim(), modelName: String(data.get("model")).trim() });
+  };
+  return (
+    <Dialog title="Create model definition" onClose={onClose}>
+      <form onSubmit={submit}>
+        <ProviderSuggestions />
+        <label htmlFor={`${id}-name`}>Name</label>
+        <input id={`${id}-name`} name="name" required />
+        <label htmlFor={`${id}-key`}>API key</label>
+        <select id={`${id}-key`} value={secretId} onChange={(e) => setSecretId(e.target.value)} required>
+          <option value="">{secrets.isPending ? "Loading keys…" : "Choose a key"}</option>
+          {secrets.data?.secrets.map((s) => (
+            <option key={s.secretId} value={s.secretId}>
+              {s.secretName} {s.provider ? `(${s.provider})` : ""}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={`${id}-provider`}>Provider</label>
+        <input id={`${id}-provider`} name="provider" list={PROVIDER_LIST_ID} key={key?.secretId} defaultValue={key?.provider ?? ""} required />
+        <label htmlFor={`${id}-model`}>Model</label>
+        <input id={`${id}-model`} name="model" key={`m-${key?.secretId}`} defaultValue={key?.model ?? ""} required />
+        {create.error && <ErrorNotice error={create.error} doing="Creating the model definition" />}
+        <div className="buttons">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={create.isPending}>
+            Create
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
