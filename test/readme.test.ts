@@ -12,17 +12,19 @@ import { type ServiceProcess, spawnService } from "./support/process.js";
  * against the service spawned as `npm start` runs it on a fresh embedded
  * database. Only the port and the data directory differ from a reader's
  * machine. `<!-- readme-test: … -->` before a block: `skip`, `server` (the
- * test starts the service in its place), `server stopped` (stops it first).
+ * test starts the service in its place), `server stopped` (stops it first),
+ * `admin token` (the token the first start printed is pasted where the
+ * reader pastes it: over `sst_…`).
  */
 
 interface Block {
   lang: "sh" | "ts";
   code: string;
   line: number;
-  directive?: "skip" | "server" | "server stopped";
+  directive?: "skip" | "server" | "server stopped" | "admin token";
 }
 
-const DIRECTIVES = new Set(["skip", "server", "server stopped"]);
+const DIRECTIVES = new Set(["skip", "server", "server stopped", "admin token"]);
 
 function readmeBlocks(text: string): Block[] {
   const lines = text.split("\n");
@@ -90,7 +92,15 @@ describe("README", () => {
         service!.child.kill("SIGTERM");
         expect(await service!.exited).toBe(0);
       }
-      const code = port === undefined ? block.code : block.code.replaceAll("127.0.0.1:50051", `127.0.0.1:${port}`);
+      let code = port === undefined ? block.code : block.code.replaceAll("127.0.0.1:50051", `127.0.0.1:${port}`);
+      if (block.directive === "admin token") {
+        // Printed once the port listens, so it may follow the listening line by a moment.
+        const printedToken = () => /First start: an admin API token was created[\s\S]*?\n {2}(sst_[A-Za-z0-9_-]{43})\n/.exec(service!.stderr())?.[1];
+        await expect.poll(printedToken, { timeout: 10_000, message: "the first start printed an admin token" }).toBeDefined();
+        const printed = printedToken();
+        expect(code).toContain("sst_…");
+        code = code.replace("sst_…", printed!);
+      }
       // A TypeScript block runs with tsx as an ES module, in the environment the shell blocks exported so far.
       const res =
         block.lang === "sh"
@@ -102,6 +112,12 @@ describe("README", () => {
 
     const all = [...outputs.values()].join("\n");
     expect(all).toContain("the job sees OPENAI_API_KEY, 24 characters long");
+    // Tokens made through the API with the first start's admin token.
+    expect(all).toMatch(/principal\s+scorer-123-runner/);
+    expect(all).toContain('"name":"bob","roles":["user"]');
+    // The gateway walk-through: what the scorer resolves is the endpoint it was bound to, with its key.
+    expect(all).toContain('"resource_id":"scorer-123","display_name":"nightly scorer"');
+    expect(all).toMatch(/"endpointName": "chat"[\s\S]*"api_key": "sk-proj-0123456789abcdef"/);
     expect(all).toContain("resolved: OPENAI_API_KEY");
     expect(all).toContain("in this process's environment now: OPENAI_API_KEY");
     // Only the raw resolve over buf curl hands a value out; nothing secretsctl printed holds one.

@@ -80,7 +80,7 @@ export class ApiTokens {
     samePrincipal?: boolean;
   }, ex?: Db): Promise<IssuedToken | undefined> {
     if (!input.samePrincipal) {
-      const roles = await this.store.liveRoles(input.name);
+      const roles = await this.store.liveRoles(input.name, ex);
       if (roles.length > 0 && !roles.includes(input.role)) throw new PrincipalReuseError(input.name, roles, input.role);
     }
     const token = input.token ?? TOKEN_PREFIX + randomBytes(32).toString("base64url");

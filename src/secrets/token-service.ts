@@ -78,7 +78,8 @@ export class TokenService {
     const target = audited(tokenId);
     return this.calls.change(caller, "RevokeApiToken", target, (inTransaction) =>
       inTransaction(async (tx) => {
-        const token = tokenId ? await this.store.get(tokenId) : undefined;
+        // Inside the transaction: on the embedded database a query outside it would wait for it forever.
+        const token = tokenId ? await this.store.get(tokenId, tx) : undefined;
         if (!token || (!hasRole(caller.principal, "admin") && token.name !== caller.principal.subject)) {
           throw new ServiceError("NOT_FOUND", `token ${tokenId} does not exist`, token !== undefined);
         }

@@ -57,8 +57,8 @@ export class TokenStore {
     return limit === undefined ? q : q.limit(limit);
   }
 
-  async get(id: string): Promise<TokenRecord | undefined> {
-    const rows = await this.db.select(columns).from(apiTokens).where(eq(apiTokens.id, id));
+  async get(id: string, ex: Db = this.db): Promise<TokenRecord | undefined> {
+    const rows = await ex.select(columns).from(apiTokens).where(eq(apiTokens.id, id));
     return rows[0];
   }
 
@@ -71,8 +71,8 @@ export class TokenStore {
   }
 
   /** The roles of a principal's tokens that are neither revoked nor expired. */
-  async liveRoles(name: string): Promise<Array<TokenRecord["role"]>> {
-    const rows = await this.db
+  async liveRoles(name: string, ex: Db = this.db): Promise<Array<TokenRecord["role"]>> {
+    const rows = await ex
       .selectDistinct({ role: apiTokens.role })
       .from(apiTokens)
       .where(and(eq(apiTokens.name, name), live()))

@@ -18,7 +18,7 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
   { name: "groq" },
   { name: "databricks", config: ["api_base"] },
   { name: "azure", config: ["api_base", "api_version"] },
-  { name: "bedrock", fields: ["aws_access_key_id", "aws_secret_access_key"], config: ["aws_region"] },
+  { name: "bedrock", fields: ["aws_access_key_id", "aws_secret_access_key"], config: ["aws_region_name"] },
 ];
 
 export function presetOf(provider: string): ProviderPreset | undefined {
