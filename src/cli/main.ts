@@ -4,6 +4,7 @@ import { auditCommand } from "./audit-command.js";
 import { EXIT_HELP, describeFailure } from "./exit-codes.js";
 import { configureHelp, helpAfter } from "./help.js";
 import { LOCAL_ENV_HELP, addInitOption, withDatabase } from "./local.js";
+import { gatewayCommands } from "./gateway-commands.js";
 import { kekCommands } from "./kek-commands.js";
 import { type OutputFormat, outputOption, printObject } from "./output.js";
 import { resolveCommand } from "./resolve-command.js";
@@ -52,6 +53,7 @@ helpAfter(
   });
 
 tokenCommands(program);
+gatewayCommands(program);
 kekCommands(program);
 secretsCommands(program);
 resolveCommand(program);
