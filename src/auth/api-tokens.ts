@@ -42,6 +42,11 @@ export class ApiTokens {
   private readonly ttl: number;
   private readonly now: () => number;
   private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Tokens the database did not know or knew as revoked, remembered for the
+   * same TTL: a flood of bad tokens is refused without a query per call.
+   */
+  private readonly refused = new Map<string, { reason: string; checkedAt: number }>();
 
   constructor(options: ApiTokensOptions) {
     this.store = options.store;
@@ -57,25 +62,51 @@ export class ApiTokens {
     return inserted ? { token, record: { ...record, createdAt: new Date(this.now()), revokedAt: null } } : undefined;
   }
 
+  /**
+   * The token's principal when the cache can tell, without a query; undefined
+   * when only the database can. Throws for a token known to be bad.
+   */
+  cached(token: string): Principal | undefined {
+    return this.fromCache(this.hashOf(token), this.now());
+  }
+
   async verify(token: string): Promise<Principal> {
-    if (!TOKEN_SHAPE.test(token)) throw new AuthenticationError("malformed API token");
-    const hash = hashToken(token);
+    const hash = this.hashOf(token);
     const now = this.now();
-    let entry = this.cache.get(hash);
+    return this.fromCache(hash, now) ?? this.fromStore(hash, now);
+  }
+
+  private hashOf(token: string): string {
+    if (!TOKEN_SHAPE.test(token)) throw new AuthenticationError("malformed API token");
+    return hashToken(token);
+  }
+
+  private fromCache(hash: string, now: number): Principal | undefined {
+    const entry = this.cache.get(hash);
     if (!entry || now - entry.checkedAt > this.ttl) {
-      const record = await this.store.findByHash(hash);
-      if (!record) {
-        this.cache.delete(hash);
-        throw new AuthenticationError("invalid API token");
-      }
-      if (record.revokedAt) {
-        this.cache.delete(hash);
-        throw new AuthenticationError("API token has been revoked");
-      }
-      entry = { principal: { subject: record.name, roles: [record.role] }, expiresAt: record.expiresAt?.getTime() ?? null, checkedAt: now };
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(hash, entry);
+      const refused = this.refused.get(hash);
+      if (refused && now - refused.checkedAt <= this.ttl) throw new AuthenticationError(refused.reason);
+      return undefined;
     }
+    return this.unexpired(entry, now);
+  }
+
+  private async fromStore(hash: string, now: number): Promise<Principal> {
+    const record = await this.store.findByHash(hash);
+    if (!record || record.revokedAt) {
+      const reason = record ? "API token has been revoked" : "invalid API token";
+      this.cache.delete(hash);
+      if (this.refused.size >= CACHE_LIMIT) this.refused.clear();
+      this.refused.set(hash, { reason, checkedAt: now });
+      throw new AuthenticationError(reason);
+    }
+    const entry = { principal: { subject: record.name, roles: [record.role] }, expiresAt: record.expiresAt?.getTime() ?? null, checkedAt: now };
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(hash, entry);
+    return this.unexpired(entry, now);
+  }
+
+  private unexpired(entry: CacheEntry, now: number): Principal {
     if (entry.expiresAt !== null && entry.expiresAt <= now) throw new AuthenticationError("API token has expired");
     return entry.principal;
   }
