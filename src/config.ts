@@ -28,6 +28,14 @@ export interface Config {
   kekPollMs: number;
   /** ResolveResourceSecrets per principal and replica: sustained rate and burst. */
   resolveRate: { ratePerSecond: number; burst: number };
+  /** Calls served at once by one process (health and reflection aside); the excess is shed with RESOURCE_EXHAUSTED. */
+  maxInFlight: number;
+  /** How many of those one principal may hold (admins aside). */
+  maxInFlightPerPrincipal: number;
+  /** Every RPC per principal and process (admins aside): sustained rate and burst. */
+  callRate: { ratePerSecond: number; burst: number };
+  /** RPCs that change stored state, per principal and process (admins aside), on top of callRate. */
+  writeRate: { ratePerSecond: number; burst: number };
   /** Browser origins allowed by CORS, e.g. https://app.example.com. */
   corsOrigins: string[];
   /** JWT verification, when a JWKS URL or a public key is configured. */
@@ -52,6 +60,9 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env): Config {
   const { host, port } = parseAddr(env.SECRETS_ADDR ?? "127.0.0.1:50051");
   const dataDir = resolve(env.SECRETS_DATA_DIR || "./data");
+  const dbPoolSize = int(env, "SECRETS_DB_POOL_SIZE", 10, 1, 200);
+  // Enough calls to keep every database connection busy with a short queue behind each; more would only wait, holding memory.
+  const maxInFlight = int(env, "SECRETS_MAX_IN_FLIGHT", IN_FLIGHT_PER_DB_CONNECTION * dbPoolSize, 1, 100_000);
   return {
     host,
     port,
@@ -62,16 +73,28 @@ export function loadConfig(env: Env = process.env): Config {
     versionRetention: int(env, "SECRETS_VERSION_RETENTION", 10, 1, 1000),
     shutdownGraceMs: int(env, "SECRETS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     headersTimeoutMs: int(env, "SECRETS_HEADERS_TIMEOUT_MS", 15_000, 1_000, 600_000),
-    dbPoolSize: int(env, "SECRETS_DB_POOL_SIZE", 10, 1, 200),
+    dbPoolSize,
     bootstrapToken: env.SECRETS_BOOTSTRAP_TOKEN || undefined,
     tokenCacheTtlMs: int(env, "SECRETS_TOKEN_CACHE_TTL_MS", 5_000, 0, 60_000),
     workers: workers(env),
     kekPollMs: int(env, "SECRETS_KEK_POLL_MS", 2_000, 100, 600_000),
-    resolveRate: { ratePerSecond: int(env, "SECRETS_RESOLVE_RATE", 100, 1, 1_000_000), burst: int(env, "SECRETS_RESOLVE_BURST", 200, 1, 1_000_000) },
+    resolveRate: rate(env, "SECRETS_RESOLVE", 100, 200),
+    maxInFlight,
+    maxInFlightPerPrincipal: int(env, "SECRETS_MAX_IN_FLIGHT_PER_PRINCIPAL", Math.max(1, Math.floor(maxInFlight / 4)), 1, 100_000),
+    callRate: rate(env, "SECRETS_CALL", 100, 200),
+    writeRate: rate(env, "SECRETS_WRITE", 10, 100),
     corsOrigins: origins(env.SECRETS_CORS_ORIGINS),
     tls: tls(env),
     jwt: jwt(env),
   };
+}
+
+/** The default in-flight cap per database connection (SECRETS_DB_POOL_SIZE). */
+const IN_FLIGHT_PER_DB_CONNECTION = 16;
+
+/** A per-principal token bucket: <prefix>_RATE per second, <prefix>_BURST at once. */
+function rate(env: Env, prefix: string, ratePerSecond: number, burst: number): { ratePerSecond: number; burst: number } {
+  return { ratePerSecond: int(env, `${prefix}_RATE`, ratePerSecond, 1, 1_000_000), burst: int(env, `${prefix}_BURST`, burst, 1, 1_000_000) };
 }
 
 function parseAddr(addr: string): { host: string; port: number } {

@@ -27,32 +27,44 @@ const PEOPLE: readonly Role[] = ["admin", "user"];
  * the caller must be allowed to do to the secret it names. A principal that
  * may not `see` a secret is told it does not exist (NOT_FOUND), so private
  * secrets never reveal their existence; one that may see but not act gets
- * PERMISSION_DENIED.
+ * PERMISSION_DENIED. `write` marks the RPCs that change stored state: they
+ * count against the stricter per-principal write rate.
  */
 export const RPC_POLICY = {
-  CreateAndBindSecret: { roles: PEOPLE },
-  CreateSecret: { roles: PEOPLE },
+  CreateAndBindSecret: { roles: PEOPLE, write: true },
+  CreateSecret: { roles: PEOPLE, write: true },
   GetSecret: { roles: ANYONE, secret: "see" },
   ListSecrets: { roles: ANYONE },
-  UpdateSecret: { roles: PEOPLE, secret: "modify" },
-  RevokeSecret: { roles: PEOPLE, secret: "modify" },
-  DeleteSecret: { roles: PEOPLE, secret: "modify" },
-  BindSecret: { roles: PEOPLE, secret: "bind" },
+  UpdateSecret: { roles: PEOPLE, secret: "modify", write: true },
+  RevokeSecret: { roles: PEOPLE, secret: "modify", write: true },
+  DeleteSecret: { roles: PEOPLE, secret: "modify", write: true },
+  BindSecret: { roles: PEOPLE, secret: "bind", write: true },
   // Also the binding's own creator: see SecretsService.unbindSecret.
-  UnbindSecret: { roles: PEOPLE, secret: "modify" },
+  UnbindSecret: { roles: PEOPLE, secret: "modify", write: true },
   GetBinding: { roles: ANYONE, secret: "see" },
   ListBindings: { roles: ANYONE },
   // Values go to services (and admins) only; any bound secret, private ones included.
   ResolveResourceSecrets: { roles: ["admin", "service"] },
   ListAuditEvents: { roles: ["admin"] },
   GetKeyringStatus: { roles: ["admin"] },
-} as const satisfies Record<string, { roles: readonly Role[]; secret?: SecretAction }>;
+} as const satisfies Record<string, { roles: readonly Role[]; secret?: SecretAction; write?: true }>;
+
+/** Services any caller may use without credentials, and without counting against any limit: health probes and schema discovery. */
+export const OPEN_SERVICES: ReadonlySet<string> = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
 
 export type Rpc = keyof typeof RPC_POLICY;
 
 export function mayCall(p: Principal, rpc: Rpc): boolean {
   return RPC_POLICY[rpc].roles.some((r) => hasRole(p, r));
 }
+
+/** Whether an RPC (by method name) changes stored state. */
+export function isWrite(rpc: string): boolean {
+  return (RPC_POLICY as Record<string, { write?: true }>)[rpc]?.write === true;
+}
+
+/** Admins are trusted with the whole service: no per-principal rate or share of the in-flight calls applies to them. */
+export const exemptFromPrincipalLimits = (p: Principal): boolean => isAdmin(p);
 
 export function allowed(p: Principal, action: SecretAction, secret: SecretFacts): boolean {
   return secretRules[action](p, secret);

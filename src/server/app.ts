@@ -11,12 +11,13 @@ import type { Config } from "../config.js";
 import { callInfoKey } from "../rpc/context.js";
 import { healthHandlers } from "../rpc/health-handlers.js";
 import { ReflectionIndex, reflectionV1Handlers, reflectionV1alphaHandlers } from "../rpc/reflection-handlers.js";
-import { authInterceptor, errorInterceptor, loggingInterceptor } from "../rpc/interceptors.js";
+import { errorInterceptor, loggingInterceptor, refusalInterceptor } from "../rpc/interceptors.js";
 import { secretsHandlers } from "../rpc/secrets-handlers.js";
 import { useNodeTextEncoding } from "../rpc/text-encoding.js";
 import { errorSummary } from "../logging.js";
 import { refreshKeyring } from "../secrets/keyring-loader.js";
 import { type Services, openServices } from "../services.js";
+import { createAdmission } from "./admission.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { createHttpHandler } from "./http-handler.js";
@@ -59,7 +60,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const stopKeyringRefresh = keepKeyringFresh(services, config, log);
     const mounted = [SecretsServiceDesc, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
-    const interceptors = [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))];
+    const interceptors = [refusalInterceptor(), loggingInterceptor(log), errorInterceptor(log)];
+    const admission = createAdmission({
+      authenticator: new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }),
+      maxInFlight: config.maxInFlight,
+      maxInFlightPerPrincipal: config.maxInFlightPerPrincipal,
+      callRate: config.callRate,
+      writeRate: config.writeRate,
+      log,
+    });
     const served = [
       { service: SecretsServiceDesc, impl: secretsHandlers(services.secrets, services.keyringService) },
       { service: Health, impl: healthHandlers(monitor, [SecretsServiceDesc.typeName]) },
@@ -73,7 +82,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       values.set(callInfoKey, { requestId: requestIdOf(req.headers["x-request-id"]), peer: req.socket.remoteAddress ?? "" });
       return values;
     };
-    const grpcFastPath = createGrpcFastPath({ services: [...served], interceptors, contextValues, readMaxBytes: READ_MAX_BYTES });
+    const grpcFastPath = createGrpcFastPath({ services: [...served], interceptors, admission, contextValues, readMaxBytes: READ_MAX_BYTES });
     const handler = createHttpHandler({
       router,
       grpcFastPath,
@@ -82,8 +91,16 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       readMaxBytes: READ_MAX_BYTES,
       log,
       contextValues,
+      admission,
     });
-    const listener: Listener = await listen({ handler, host: config.host, port: config.port, log, tls: config.tls, headersTimeoutMs: config.headersTimeoutMs });
+    const listener: Listener = await listen({
+      handler,
+      host: config.host,
+      port: config.port,
+      log,
+      tls: config.tls,
+      headersTimeoutMs: config.headersTimeoutMs,
+    });
     log.info(
       { address: listener.address, database: database.kind, kekVersion: keyring.active().version, startupMs: Math.round(performance.now() - started) },
       "secrets service listening",
