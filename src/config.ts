@@ -32,6 +32,8 @@ export interface Config {
   maxInFlight: number;
   /** How many of those one principal may hold (admins aside). */
   maxInFlightPerPrincipal: number;
+  /** Connections open at once from one peer address; one more is closed on accept. */
+  maxConnectionsPerPeer: number;
   /** Every RPC per principal and process (admins aside): sustained rate and burst. */
   callRate: { ratePerSecond: number; burst: number };
   /** RPCs that change stored state, per principal and process (admins aside), on top of callRate. */
@@ -81,6 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
     resolveRate: rate(env, "SECRETS_RESOLVE", 100, 200),
     maxInFlight,
     maxInFlightPerPrincipal: int(env, "SECRETS_MAX_IN_FLIGHT_PER_PRINCIPAL", Math.max(1, Math.floor(maxInFlight / 4)), 1, 100_000),
+    maxConnectionsPerPeer: int(env, "SECRETS_MAX_CONNECTIONS_PER_PEER", 256, 1, 65_535),
     callRate: rate(env, "SECRETS_CALL", 100, 200),
     writeRate: rate(env, "SECRETS_WRITE", 10, 100),
     corsOrigins: origins(env.SECRETS_CORS_ORIGINS),

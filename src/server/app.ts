@@ -100,6 +100,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       log,
       tls: config.tls,
       headersTimeoutMs: config.headersTimeoutMs,
+      maxConnectionsPerPeer: config.maxConnectionsPerPeer,
     });
     log.info(
       { address: listener.address, database: database.kind, kekVersion: keyring.active().version, startupMs: Math.round(performance.now() - started) },

@@ -14,6 +14,8 @@ export interface ListenerOptions {
   firstByteTimeoutMs?: number;
   /** Default 15 s: how long an HTTP/1.1 client may take to send a request's headers. */
   headersTimeoutMs?: number;
+  /** Default 256: connections open at once from one peer address; one more is closed as it is accepted. */
+  maxConnectionsPerPeer?: number;
   /** TLS on the same port, HTTP/2 and HTTP/1.1 chosen by ALPN; with clientCa, client certificates are required. */
   tls?: { cert: Buffer; key: Buffer; clientCa: Buffer | undefined };
 }
@@ -68,7 +70,9 @@ async function listenCleartext(options: ListenerOptions): Promise<Listener> {
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   const sockets = new Set<net.Socket>();
+  const admitConnection = limitPerPeer(options);
   const tcp = net.createServer({ noDelay: true }, (socket) => {
+    if (!admitConnection(socket)) return;
     track(sockets, socket);
     socket.on("error", () => socket.destroy());
     routeByPreface(socket, options.firstByteTimeoutMs ?? 10_000, (isH2) => (isH2 ? h2 : h1).emit("connection", socket));
@@ -112,6 +116,9 @@ async function listenTls(options: ListenerOptions, tls: NonNullable<ListenerOpti
   Object.assign(h1, http1Timeouts(options.headersTimeoutMs));
   const sessions = trackSessions(server);
   const sockets = new Set<net.Socket>();
+  // Before the TLS server's own listener: a connection over the limit is closed before any handshake work.
+  const admitConnection = limitPerPeer(options);
+  server.prependListener("connection", (socket: net.Socket) => void admitConnection(socket));
   server.on("secureConnection", (socket: net.Socket) => track(sockets, socket));
   server.on("tlsClientError", (err) => options.log.debug({ err: err.message }, "TLS handshake failed"));
   return gracefulListener(server, await bind(server, options), sessions, sockets, () => {
@@ -120,6 +127,32 @@ async function listenTls(options: ListenerOptions, tls: NonNullable<ListenerOpti
     });
     return closeIdleHttp1(h1);
   });
+}
+
+/**
+ * Counts the open connections of each peer address and closes, at once, one
+ * over the limit: one client cannot hold every socket and stream the process
+ * can serve. Returns whether the connection may stay.
+ */
+function limitPerPeer(options: ListenerOptions): (socket: net.Socket) => boolean {
+  const max = options.maxConnectionsPerPeer ?? 256;
+  const open = new Map<string, number>();
+  return (socket) => {
+    const peer = socket.remoteAddress ?? "";
+    const n = open.get(peer) ?? 0;
+    if (n >= max) {
+      options.log.debug({ peer, max }, "connection refused: too many from this peer");
+      socket.destroy();
+      return false;
+    }
+    open.set(peer, n + 1);
+    socket.once("close", () => {
+      const left = open.get(peer)! - 1;
+      if (left === 0) open.delete(peer);
+      else open.set(peer, left);
+    });
+    return true;
+  };
 }
 
 /**
