@@ -193,11 +193,12 @@ function reply(res: Http2ServerResponse, payload: Uint8Array, header: Headers, t
 
 /** An error: the status, its message and the error's metadata, as trailers. */
 function fail(res: Http2ServerResponse, err: ConnectError): void {
-  if (res.closed || res.destroyed || res.headersSent) return;
-  // Not "trailers-only": Node's compat API cannot end a stream on its first HEADERS frame.
-  res.writeHead(200, { "content-type": "application/grpc+proto" });
-  res.addTrailers({ ...record(err.metadata), "grpc-status": String(err.code), "grpc-message": encodeURIComponent(err.rawMessage) });
-  res.end();
+  if (res.closed || res.destroyed || res.headersSent || res.stream.closed) return;
+  // "Trailers-only": one HEADERS frame that ends the stream, through the stream itself (the compat API cannot end a stream on its first HEADERS).
+  res.stream.respond(
+    { ":status": 200, "content-type": "application/grpc+proto", ...record(err.metadata), "grpc-status": String(err.code), "grpc-message": encodeURIComponent(err.rawMessage) },
+    { endStream: true },
+  );
 }
 
 function record(headers: Headers): Record<string, string> {
