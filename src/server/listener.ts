@@ -2,6 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Logger } from "pino";
+import { type StreamPacer, createStreamPacer } from "./stream-pacer.js";
 
 type RequestHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
@@ -176,12 +177,13 @@ function closeIdleHttp1(h1: Pick<http.Server, "closeIdleConnections">): () => vo
   return () => clearInterval(idle);
 }
 
-type Sessions = Set<http2.ServerHttp2Session> & { draining?: boolean };
+type Sessions = Set<http2.ServerHttp2Session> & { draining?: boolean; pacer: StreamPacer };
 
 function trackSessions(server: http2.Http2Server | http2.Http2SecureServer): Sessions {
-  const sessions = new Set<http2.ServerHttp2Session>() as Sessions;
+  const sessions = Object.assign(new Set<http2.ServerHttp2Session>(), { pacer: createStreamPacer() }) as Sessions;
   server.on("session", (s: http2.ServerHttp2Session) => {
     track(sessions, s);
+    sessions.pacer.add(s);
     // A connection accepted just before closing began becomes a session only now: it is told GOAWAY at once.
     if (sessions.draining) s.close();
   });
@@ -212,6 +214,7 @@ function gracefulListener(
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         sessions.draining = true;
+        sessions.pacer.stop();
         for (const s of sessions) s.close();
         const stopDraining = drainHttp1();
         const deadline = setTimeout(() => {
