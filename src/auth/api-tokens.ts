@@ -46,7 +46,7 @@ export class ApiTokens {
    * Tokens the database did not know or knew as revoked, remembered for the
    * same TTL: a flood of bad tokens is refused without a query per call.
    */
-  private readonly refused = new Map<string, { reason: string; checkedAt: number }>();
+  private readonly refused = new Map<string, { error: AuthenticationError; checkedAt: number }>();
 
   constructor(options: ApiTokensOptions) {
     this.store = options.store;
@@ -85,7 +85,8 @@ export class ApiTokens {
     const entry = this.cache.get(hash);
     if (!entry || now - entry.checkedAt > this.ttl) {
       const refused = this.refused.get(hash);
-      if (refused && now - refused.checkedAt <= this.ttl) throw new AuthenticationError(refused.reason);
+      // The same error each time: it names no caller, and a flood of the token builds none.
+      if (refused && now - refused.checkedAt <= this.ttl) throw refused.error;
       return undefined;
     }
     return this.unexpired(entry, now);
@@ -94,11 +95,11 @@ export class ApiTokens {
   private async fromStore(hash: string, now: number): Promise<Principal> {
     const record = await this.store.findByHash(hash);
     if (!record || record.revokedAt) {
-      const reason = record ? "API token has been revoked" : "invalid API token";
+      const error = new AuthenticationError(record ? "API token has been revoked" : "invalid API token");
       this.cache.delete(hash);
       if (this.refused.size >= CACHE_LIMIT) this.refused.clear();
-      this.refused.set(hash, { reason, checkedAt: now });
-      throw new AuthenticationError(reason);
+      this.refused.set(hash, { error, checkedAt: now });
+      throw error;
     }
     const entry = { principal: { subject: record.name, roles: [record.role] }, expiresAt: record.expiresAt?.getTime() ?? null, checkedAt: now };
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();

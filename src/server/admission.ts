@@ -2,6 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, type ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Authenticator } from "../auth/authenticator.js";
+import { AuthenticationError } from "../auth/errors.js";
 import type { Principal } from "../auth/principal.js";
 import { OPEN_SERVICES, exemptFromPrincipalLimits, isWrite } from "../auth/policy.js";
 import { callInfoKey, principalKey } from "../rpc/context.js";
@@ -23,32 +24,34 @@ export interface AdmissionOptions {
   now?: () => number;
 }
 
-/** A call let in, to be released once its work is over; or refused, with the error to answer. */
-export type Admitted =
-  | { admitted: true; release(): void }
-  | {
-      admitted: false;
-      error: ConnectError;
-      /** Shed because the process is at its limit, not for anything this caller did (REST answers 503 rather than 429). */
-      overloaded: boolean;
-    };
+/** A call refused, with the error to answer. */
+export interface Refusal {
+  admitted: false;
+  error: ConnectError;
+  /** Shed because the process is at its limit, not for anything this caller did (REST answers 503 rather than 429). */
+  overloaded: boolean;
+}
+
+/** A call let in, to be released once its work is over; or refused. */
+export type Admitted = { admitted: true; release(): void } | Refusal;
 
 export interface Admission {
   /**
    * Decides on a call from its method and authorization header alone, before
    * a byte of its body is read: what the token cache knows (a missing, bad or
    * cached token), then the process-wide in-flight cap (no database or crypto
-   * work for a call that is shed), then the rest of authentication (the
+   * work for a call that is shed), then the rest of authentication (calls
+   * waiting for it hold one principal's share of the slots at most; the
    * principal is set in `values`), then the principal's share of the
    * in-flight calls and its rates. Never rejects.
    */
   admit(method: DescMethod, authorization: string | undefined, values: ContextValues): Promise<Admitted>;
-  /** Calls holding a slot now. */
-  inFlight(): number;
 }
 
 /** Retry-after of a shed call: in-flight slots free up within milliseconds, so soon is right. */
 const SHED_RETRY_AFTER_SECONDS = 1;
+/** Distinct refusal errors kept for reuse (their wordings name principals). */
+const BUILT_REFUSALS_KEPT = 1_000;
 /** Refusals are summed up in one log line per interval: a line per refused call would let a flood fill the log. */
 const REPORT_INTERVAL_MS = 10_000;
 
@@ -57,9 +60,8 @@ type Reason = "shed" | "principal in flight" | "rate" | "write rate" | "unauthen
 const ADMITTED_FREELY: Admitted = { admitted: true, release: () => {} };
 
 /**
- * Runs fn with stack traces off. Under a flood, refusals are made by the
- * thousand, capturing a stack is the dearest part of making an error, and
- * these errors are answered by their message alone.
+ * Runs fn with stack traces off: capturing a stack is the dearest part of
+ * making an error, and refusals are answered by their message alone.
  */
 function stackless<T>(fn: () => T): T {
   const limit = Error.stackTraceLimit;
@@ -78,6 +80,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const writes = new RateLimiter({ ...options.writeRate, now: options.now });
   const byPrincipal = new Map<string, number>();
   let inFlight = 0;
+  let authenticating = 0;
 
   const refusals = new Map<Reason, number>();
   const refuse = (reason: Reason, error: ConnectError, method: DescMethod, values: ContextValues, overloaded = false): Admitted => {
@@ -95,17 +98,30 @@ export function createAdmission(options: AdmissionOptions): Admission {
     log[pressed ? "warn" : "info"]({ refused: Object.fromEntries(refusals), intervalMs: REPORT_INTERVAL_MS, inFlight, maxInFlight }, "calls refused at admission");
     refusals.clear();
   };
-  const exhausted = (message: string, retryAfterSeconds: number) =>
-    stackless(() => toConnectError(new ServiceError("RESOURCE_EXHAUSTED", `${message}; retry in ${retryAfterSeconds} s`, false, retryAfterSeconds), log));
+  // Under a flood the same few refusals are made by the thousand: each is built once, by its wording, and carries nothing of the call it answers.
+  const built = new Map<string, ConnectError>();
+  const once = (wording: string, make: () => ConnectError) => {
+    let error = built.get(wording);
+    if (!error) {
+      if (built.size >= BUILT_REFUSALS_KEPT) built.clear();
+      error = stackless(make);
+      built.set(wording, error);
+    }
+    return error;
+  };
+  const exhausted = (message: string, retryAfterSeconds: number) => {
+    const wording = `${message}; retry in ${retryAfterSeconds} s`;
+    return once(wording, () => toConnectError(new ServiceError("RESOURCE_EXHAUSTED", wording, false, retryAfterSeconds), log));
+  };
   const refuseAuthentication = (err: unknown, method: DescMethod, values: ContextValues) => {
-    const error = stackless(() => toConnectError(err, log));
+    // Anything but a refused credential (the database unreachable, say) is mapped, and logged, call by call.
+    const error = err instanceof AuthenticationError ? once(err.message, () => toConnectError(err, log)) : stackless(() => toConnectError(err, log));
     return refuse(error.code === Code.Unauthenticated ? "unauthenticated" : "authentication failed", error, method, values);
   };
-  // Built once: the same refusal for every shed call.
   const shed = exhausted(`the server is at its limit of ${maxInFlight} calls in flight`, SHED_RETRY_AFTER_SECONDS);
+  const checking = exhausted(`${maxInFlightPerPrincipal} calls are already waiting for their credentials to be checked`, SHED_RETRY_AFTER_SECONDS);
 
   return {
-    inFlight: () => inFlight,
     async admit(method, authorization, values) {
       if (OPEN_SERVICES.has(method.parent.typeName)) return ADMITTED_FREELY;
       // What the token cache knows is decided at once, taking no slot: a flood of bad tokens is refused for what it is.
@@ -116,6 +132,8 @@ export function createAdmission(options: AdmissionOptions): Admission {
         return refuseAuthentication(err, method, values);
       }
       if (inFlight >= maxInFlight) return refuse("shed", shed, method, values, true);
+      // Credentials still to be checked share one principal's part of the slots: a flood of unknown tokens cannot take them all.
+      if (!principal && authenticating >= maxInFlightPerPrincipal) return refuse("shed", checking, method, values, true);
       // The slot is held from here: authentication may still ask the database or check a signature.
       inFlight++;
       let subject: string | undefined;
@@ -130,11 +148,14 @@ export function createAdmission(options: AdmissionOptions): Admission {
         else byPrincipal.set(subject, left);
       };
       if (!principal) {
+        authenticating++;
         try {
           principal = await authenticator.authenticate(authorization ?? null);
         } catch (err) {
           release();
           return refuseAuthentication(err, method, values);
+        } finally {
+          authenticating--;
         }
       }
       values.set(principalKey, principal);

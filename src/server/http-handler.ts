@@ -79,7 +79,8 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: Req, res: 
       void options.admission.admit(handler.method, req.headers.authorization, values).then((admitted) => {
         const uReq = universalRequestFromNodeRequest(req, res, undefined, values);
         if (admitted.admitted) {
-          // connect-node's promises settle before a streamed answer is written, or never: the response's end is what counts.
+          // Held until the response closes: connect-node's handler promise settles before a streamed answer is
+          // written, and universalResponseToNodeResponse's never (it waits for an "end" event responses do not emit).
           if ("stream" in res ? res.stream.closed : res.closed) admitted.release();
           else res.once("close", admitted.release);
         } else {

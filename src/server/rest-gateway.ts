@@ -4,7 +4,7 @@ import { type DescMessage, type JsonObject, type JsonValue, ScalarType, fromJson
 import type { ContextValues } from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import type { Admission, Admitted } from "./admission.js";
+import type { Admission, Refusal } from "./admission.js";
 import type { RestRoute } from "./rest-routes.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -109,7 +109,7 @@ function sendRpcError(res: Res, code: string, message: string, retryAfter: strin
  * except that a call shed because the whole process is at its limit is 503,
  * which load balancers and HTTP clients read as "try elsewhere or later".
  */
-function sendRefusal(res: Res, refusal: Extract<Admitted, { admitted: false }>): void {
+function sendRefusal(res: Res, refusal: Refusal): void {
   const retryAfter = refusal.error.metadata.get("retry-after");
   if (!refusal.overloaded) return sendRpcError(res, codeToString(refusal.error.code), refusal.error.rawMessage, retryAfter);
   if (retryAfter) res.setHeader("retry-after", retryAfter);
