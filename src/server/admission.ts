@@ -21,7 +21,6 @@ export interface AdmissionOptions {
   /** RPCs that change stored state (`write` in RPC_POLICY), per principal (admins aside), on top of callRate. */
   writeRate: Omit<RateLimiterOptions, "now">;
   log: Logger;
-  now?: () => number;
 }
 
 /** A call refused, with the error to answer. */
@@ -76,8 +75,8 @@ function stackless<T>(fn: () => T): T {
 /** The one gate every protocol path (gRPC fast path, connect-node, REST gateway) puts a call through before reading its body. */
 export function createAdmission(options: AdmissionOptions): Admission {
   const { authenticator, maxInFlight, maxInFlightPerPrincipal, log } = options;
-  const calls = new RateLimiter({ ...options.callRate, now: options.now });
-  const writes = new RateLimiter({ ...options.writeRate, now: options.now });
+  const calls = new RateLimiter(options.callRate);
+  const writes = new RateLimiter(options.writeRate);
   const byPrincipal = new Map<string, number>();
   let inFlight = 0;
   let authenticating = 0;
