@@ -4,8 +4,8 @@ import type http2 from "node:http2";
 const BUSY_TURN_STREAMS = 128;
 /** A connection that opens this many streams in a busy turn is flooding. */
 const FLOODING_STREAMS = 16;
-/** Flooding connections given their turn (read again) per turn of the event loop. */
-const TURNS_PER_LOOP = 1;
+/** Time between two flooding connections' turns: the loop serves everyone else in between. */
+const TURN_GAP_MS = 10;
 
 /** What Node's own net.Socket uses to stop and restart reading; it has no public way to pause an HTTP/2 session. */
 type ReadControl = { readStop(): number; readStart(): number };
@@ -24,18 +24,20 @@ export interface StreamPacer {
  * fast each call is refused, and every other client (a health check
  * included) waits it out. Once a turn has brought more than
  * BUSY_TURN_STREAMS new streams, a connection that brings its
- * FLOODING_STREAMSth in that turn stops being read and joins a queue; each
- * turn of the loop, the next one in the queue is read again. A turn then
- * carries a flooding connection or two, and a connection with a few calls
- * in flight is read in every turn. No stream is refused: a paused client's
- * frames wait in its socket.
+ * FLOODING_STREAMSth in that turn stops being read and joins a queue; every
+ * TURN_GAP_MS the next one in the queue is read again, until it floods a
+ * busy turn again. The flood then arrives one connection's worth at a time,
+ * with room between for connections with a few calls in flight, which are
+ * read in every turn. No stream is refused: a paused client's frames wait in
+ * its socket.
  */
 export function createStreamPacer(): StreamPacer {
   const opened = new Map<http2.ServerHttp2Session, number>();
   const waiting: http2.ServerHttp2Session[] = [];
   const paused = new Set<http2.ServerHttp2Session>();
   let streams = 0;
-  let scheduled = false;
+  let counting = false;
+  let turns: NodeJS.Timeout | undefined;
   let stopped = false;
 
   const control = (s: http2.ServerHttp2Session) => (s.socket as unknown as { _handle?: ReadControl | null })._handle;
@@ -43,19 +45,23 @@ export function createStreamPacer(): StreamPacer {
     paused.delete(s);
     if (!s.destroyed) control(s)?.readStart();
   };
+  const nextTurn = () => {
+    turns = undefined;
+    const s = waiting.shift();
+    if (s) resume(s);
+    if (waiting.length > 0) turns = setTimeout(nextTurn, TURN_GAP_MS);
+  };
+  const pause = (s: http2.ServerHttp2Session) => {
+    // Stopped at once: the rest of the socket read in progress is still handled, but no further read until its turn.
+    control(s)?.readStop();
+    paused.add(s);
+    waiting.push(s);
+    turns ??= setTimeout(nextTurn, TURN_GAP_MS);
+  };
   const endOfTurn = () => {
-    scheduled = false;
+    counting = false;
     opened.clear();
     streams = 0;
-    for (let i = 0; i < TURNS_PER_LOOP && waiting.length > 0; i++) resume(waiting.shift()!);
-    // Idle turns must keep handing out turns too, or a queue whose clients went quiet would never be read again.
-    if (waiting.length > 0) schedule();
-  };
-  const schedule = () => {
-    if (scheduled || stopped) return;
-    scheduled = true;
-    // setImmediate runs after this turn's socket reads.
-    setImmediate(endOfTurn);
   };
 
   return {
@@ -65,17 +71,17 @@ export function createStreamPacer(): StreamPacer {
         const n = (opened.get(session) ?? 0) + 1;
         opened.set(session, n);
         streams++;
-        schedule();
-        // Stopped at once: the rest of the socket read in progress is still handled, but no further read this turn.
-        if (streams > BUSY_TURN_STREAMS && n >= FLOODING_STREAMS && !paused.has(session)) {
-          control(session)?.readStop();
-          paused.add(session);
-          waiting.push(session);
+        if (!counting) {
+          counting = true;
+          // setImmediate runs once this turn's socket reads are done.
+          setImmediate(endOfTurn);
         }
+        if (streams > BUSY_TURN_STREAMS && n >= FLOODING_STREAMS && !paused.has(session)) pause(session);
       });
     },
     stop() {
       stopped = true;
+      clearTimeout(turns);
       for (const s of waiting.splice(0)) resume(s);
       opened.clear();
     },
