@@ -246,6 +246,13 @@ describe("per-principal limits (admins and health exempt)", () => {
     expect(await outcome(grpc.listSecrets({}, bearer(writer)))).toBe("ok");
   });
 
+  it("calls with a token the cache does not know yet share its one lookup, which takes one principal's share", async () => {
+    // An admin: no per-principal limit applies, only the share of lookups (1 here) and the cap (4).
+    const fresh = (await t.server.services.apiTokens.issue({ name: "fresh-admin", role: "admin", createdBy: "test" }))!.token;
+    const results = await Promise.all(Array.from({ length: 4 }, () => outcome(grpc.listSecrets({}, bearer(fresh)))));
+    expect(results).toEqual(["ok", "ok", "ok", "ok"]);
+  });
+
   it("one principal holds at most its share of the in-flight calls; others still get in", async () => {
     const owner = await t.token("user", "share-owner");
     const other = await t.token("user", "share-other");

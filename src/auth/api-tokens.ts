@@ -47,6 +47,7 @@ export class ApiTokens {
    * same TTL: a flood of bad tokens is refused without a query per call.
    */
   private readonly refused = new Map<string, { error: AuthenticationError; checkedAt: number }>();
+  private readonly lookups = new Map<string, Promise<Principal>>();
 
   constructor(options: ApiTokensOptions) {
     this.store = options.store;
@@ -63,17 +64,29 @@ export class ApiTokens {
   }
 
   /**
-   * The token's principal when the cache can tell, without a query; undefined
-   * when only the database can. Throws for a token known to be bad.
+   * What is known without a new query: the token's principal from the cache,
+   * or the lookup of it already under way; undefined when only a query can
+   * tell. Throws for a token known to be bad.
    */
-  cached(token: string): Principal | undefined {
-    return this.fromCache(this.hashOf(token), this.now());
+  cached(token: string): Principal | Promise<Principal> | undefined {
+    const hash = this.hashOf(token);
+    return this.fromCache(hash, this.now()) ?? this.lookups.get(hash);
   }
 
   async verify(token: string): Promise<Principal> {
     const hash = this.hashOf(token);
     const now = this.now();
-    return this.fromCache(hash, now) ?? this.fromStore(hash, now);
+    return this.fromCache(hash, now) ?? this.lookup(hash, now);
+  }
+
+  /** One query per token at a time: when a cached token's TTL runs out, its concurrent calls share the one that checks it again. */
+  private lookup(hash: string, now: number): Promise<Principal> {
+    let pending = this.lookups.get(hash);
+    if (!pending) {
+      pending = this.fromStore(hash, now).finally(() => this.lookups.delete(hash));
+      this.lookups.set(hash, pending);
+    }
+    return pending;
   }
 
   private hashOf(token: string): string {

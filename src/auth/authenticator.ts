@@ -25,13 +25,16 @@ export class Authenticator {
   }
 
   /**
-   * What can be decided without the database or signature checks: throws for
-   * a missing, malformed or known-bad credential, returns the principal of a
-   * cached API token, undefined when authenticate() must finish the job.
+   * What can be decided without new work: throws for a missing, malformed or
+   * known-bad credential; returns the principal of a cached API token, or the
+   * lookup of it already under way; else says what authenticate() would have
+   * to do: query the database (an API token the cache does not know) or
+   * verify a signature (a JWT).
    */
-  cached(authorization: string | null): Principal | undefined {
+  cached(authorization: string | null): Principal | Promise<Principal> | "query" | "verify" {
     const credential = this.credentialOf(authorization);
-    return looksLikeApiToken(credential) ? this.options.apiTokens.cached(credential) : undefined;
+    if (!looksLikeApiToken(credential)) return "verify";
+    return this.options.apiTokens.cached(credential) ?? "query";
   }
 
   /** The bearer credential of a well-formed header, of a kind this service verifies. */

@@ -40,9 +40,9 @@ export interface Admission {
    * a byte of its body is read: what the token cache knows (a missing, bad or
    * cached token), then the process-wide in-flight cap (no database or crypto
    * work for a call that is shed), then the rest of authentication (calls
-   * waiting for it hold one principal's share of the slots at most; the
-   * principal is set in `values`), then the principal's share of the
-   * in-flight calls and its rates. Never rejects.
+   * whose token needs a database lookup hold one principal's share of the
+   * slots at most; the principal is set in `values`), then the principal's
+   * share of the in-flight calls and its rates. Never rejects.
    */
   admit(method: DescMethod, authorization: string | undefined, values: ContextValues): Promise<Admitted>;
 }
@@ -79,7 +79,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const writes = new RateLimiter(options.writeRate);
   const byPrincipal = new Map<string, number>();
   let inFlight = 0;
-  let authenticating = 0;
+  let lookingUp = 0;
 
   const refusals = new Map<Reason, number>();
   const refuse = (reason: Reason, error: ConnectError, method: DescMethod, values: ContextValues, overloaded = false): Admitted => {
@@ -118,21 +118,22 @@ export function createAdmission(options: AdmissionOptions): Admission {
     return refuse(error.code === Code.Unauthenticated ? "unauthenticated" : "authentication failed", error, method, values);
   };
   const shed = exhausted(`the server is at its limit of ${maxInFlight} calls in flight`, SHED_RETRY_AFTER_SECONDS);
-  const checking = exhausted(`${maxInFlightPerPrincipal} calls are already waiting for their credentials to be checked`, SHED_RETRY_AFTER_SECONDS);
+  const lookups = exhausted(`${maxInFlightPerPrincipal} calls are already waiting for their tokens to be looked up`, SHED_RETRY_AFTER_SECONDS);
 
   return {
     async admit(method, authorization, values) {
       if (OPEN_SERVICES.has(method.parent.typeName)) return ADMITTED_FREELY;
       // What the token cache knows is decided at once, taking no slot: a flood of bad tokens is refused for what it is.
-      let principal: Principal | undefined;
+      let known: ReturnType<Authenticator["cached"]>;
       try {
-        principal = stackless(() => authenticator.cached(authorization ?? null));
+        known = stackless(() => authenticator.cached(authorization ?? null));
       } catch (err) {
         return refuseAuthentication(err, method, values);
       }
       if (inFlight >= maxInFlight) return refuse("shed", shed, method, values, true);
-      // Credentials still to be checked share one principal's part of the slots: a flood of unknown tokens cannot take them all.
-      if (!principal && authenticating >= maxInFlightPerPrincipal) return refuse("shed", checking, method, values, true);
+      // Tokens only the database can tell share one principal's part of the slots: a flood of unknown tokens cannot take them all.
+      const queries = known === "query";
+      if (queries && lookingUp >= maxInFlightPerPrincipal) return refuse("shed", lookups, method, values, true);
       // The slot is held from here: authentication may still ask the database or check a signature.
       inFlight++;
       let subject: string | undefined;
@@ -146,15 +147,18 @@ export function createAdmission(options: AdmissionOptions): Admission {
         if (left === 0) byPrincipal.delete(subject);
         else byPrincipal.set(subject, left);
       };
-      if (!principal) {
-        authenticating++;
+      let principal: Principal;
+      if (typeof known === "object" && !(known instanceof Promise)) principal = known;
+      else {
+        // A call that joins a lookup under way adds no query: only the one that starts it counts.
+        if (queries) lookingUp++;
         try {
-          principal = await authenticator.authenticate(authorization ?? null);
+          principal = await (typeof known === "string" ? authenticator.authenticate(authorization ?? null) : known);
         } catch (err) {
           release();
           return refuseAuthentication(err, method, values);
         } finally {
-          authenticating--;
+          if (queries) lookingUp--;
         }
       }
       values.set(principalKey, principal);
