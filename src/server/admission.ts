@@ -110,11 +110,11 @@ export function createAdmission(options: AdmissionOptions): Admission {
   };
   const exhausted = (message: string, retryAfterSeconds: number) => {
     const wording = `${message}; retry in ${retryAfterSeconds} s`;
-    return once(wording, () => toConnectError(new ServiceError("RESOURCE_EXHAUSTED", wording, false, retryAfterSeconds), log));
+    return once(`exhausted: ${wording}`, () => toConnectError(new ServiceError("RESOURCE_EXHAUSTED", wording, false, retryAfterSeconds), log));
   };
   const refuseAuthentication = (err: unknown, method: DescMethod, values: ContextValues) => {
     // Anything but a refused credential (the database unreachable, say) is mapped, and logged, call by call.
-    const error = err instanceof AuthenticationError ? once(err.message, () => toConnectError(err, log)) : stackless(() => toConnectError(err, log));
+    const error = err instanceof AuthenticationError ? once(`unauthenticated: ${err.message}`, () => toConnectError(err, log)) : stackless(() => toConnectError(err, log));
     return refuse(error.code === Code.Unauthenticated ? "unauthenticated" : "authentication failed", error, method, values);
   };
   const shed = exhausted(`the server is at its limit of ${maxInFlight} calls in flight`, SHED_RETRY_AFTER_SECONDS);
