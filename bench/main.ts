@@ -15,6 +15,7 @@ import { randomKey } from "../src/crypto/aead.js";
 import { EnvelopeCipher } from "../src/crypto/envelope.js";
 import { derivePassphraseKey } from "../src/crypto/kek-sources.js";
 import { Keyring } from "../src/crypto/keyring.js";
+import { startArgs } from "../test/support/process.js";
 import { type Unary, connectJsonUnary, grpcChannels, grpcUnary } from "./clients.js";
 import { cpuMeter } from "./cpu.js";
 import { type LoadResult, runLoad } from "./load.js";
@@ -279,7 +280,7 @@ async function startService(env: Record<string, string>): Promise<Service> {
   const started = performance.now();
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server under load.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, "--enable-source-maps", "dist/bin/main.js"], { cwd: ROOT, env: { ...env, SECRETS_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...nodeArgs, ...startArgs()], { cwd: ROOT, env: { ...env, SECRETS_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] });
   let inProcessMs = NaN;
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";

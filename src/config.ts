@@ -35,6 +35,16 @@ export interface Config {
   resolveRate: { ratePerSecond: number; burst: number };
   /** Lets auth_config.api_base name loopback, private or link-local addresses (a self-hosted model server). */
   allowPrivateApiBase: boolean;
+  /** Calls served at once by one process (health and reflection aside); the excess is shed with RESOURCE_EXHAUSTED. */
+  maxInFlight: number;
+  /** How many of those one principal may hold (admins aside). */
+  maxInFlightPerPrincipal: number;
+  /** Connections open at once from one peer address; one more is closed on accept. */
+  maxConnectionsPerPeer: number;
+  /** Every RPC per principal and process (admins aside): sustained rate and burst. */
+  callRate: { ratePerSecond: number; burst: number };
+  /** RPCs that change stored state, per principal and process (admins aside), on top of callRate. */
+  writeRate: { ratePerSecond: number; burst: number };
   /** Browser origins allowed by CORS, e.g. https://app.example.com. */
   corsOrigins: string[];
   /** JWT verification, when a JWKS URL or a public key is configured. */
@@ -59,6 +69,9 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env): Config {
   const { host, port } = parseAddr(env.SECRETS_ADDR ?? "127.0.0.1:50051");
   const dataDir = resolve(env.SECRETS_DATA_DIR || "./data");
+  const dbPoolSize = int(env, "SECRETS_DB_POOL_SIZE", 10, 1, 200);
+  // Enough calls to keep every database connection busy with a short queue behind each; more would only wait, holding memory.
+  const maxInFlight = int(env, "SECRETS_MAX_IN_FLIGHT", IN_FLIGHT_PER_DB_CONNECTION * dbPoolSize, 1, 100_000);
   return {
     host,
     port,
@@ -74,12 +87,17 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetentionDays: env.SECRETS_AUDIT_RETENTION_DAYS ? int(env, "SECRETS_AUDIT_RETENTION_DAYS", 0, 1, 36_500) : undefined,
     shutdownGraceMs: int(env, "SECRETS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     headersTimeoutMs: int(env, "SECRETS_HEADERS_TIMEOUT_MS", 15_000, 1_000, 600_000),
-    dbPoolSize: int(env, "SECRETS_DB_POOL_SIZE", 10, 1, 200),
+    dbPoolSize,
     bootstrapToken: env.SECRETS_BOOTSTRAP_TOKEN || undefined,
     tokenCacheTtlMs: int(env, "SECRETS_TOKEN_CACHE_TTL_MS", 5_000, 0, 60_000),
     workers: workers(env),
     kekPollMs: int(env, "SECRETS_KEK_POLL_MS", 2_000, 100, 600_000),
-    resolveRate: { ratePerSecond: int(env, "SECRETS_RESOLVE_RATE", 100, 1, 1_000_000), burst: int(env, "SECRETS_RESOLVE_BURST", 200, 1, 1_000_000) },
+    resolveRate: rate(env, "SECRETS_RESOLVE", 100, 200),
+    maxInFlight,
+    maxInFlightPerPrincipal: int(env, "SECRETS_MAX_IN_FLIGHT_PER_PRINCIPAL", Math.max(1, Math.floor(maxInFlight / 4)), 1, 100_000),
+    maxConnectionsPerPeer: int(env, "SECRETS_MAX_CONNECTIONS_PER_PEER", 256, 1, 65_535),
+    callRate: rate(env, "SECRETS_CALL", 50, 100),
+    writeRate: rate(env, "SECRETS_WRITE", 10, 50),
     allowPrivateApiBase: flag(env, "SECRETS_ALLOW_PRIVATE_API_BASE"),
     corsOrigins: origins(env.SECRETS_CORS_ORIGINS),
     tls: tls(env),
@@ -92,6 +110,14 @@ function flag(env: Env, name: string): boolean {
   if (v === undefined || v === "" || v === "0" || v === "false") return false;
   if (v === "1" || v === "true") return true;
   throw new ConfigError(`${name} must be 1/true or 0/false`);
+}
+
+/** The default in-flight cap per database connection (SECRETS_DB_POOL_SIZE). */
+const IN_FLIGHT_PER_DB_CONNECTION = 16;
+
+/** A per-principal token bucket: <prefix>_RATE per second, <prefix>_BURST at once. */
+function rate(env: Env, prefix: string, ratePerSecond: number, burst: number): { ratePerSecond: number; burst: number } {
+  return { ratePerSecond: int(env, `${prefix}_RATE`, ratePerSecond, 1, 1_000_000), burst: int(env, `${prefix}_BURST`, burst, 1, 1_000_000) };
 }
 
 function parseAddr(addr: string): { host: string; port: number } {

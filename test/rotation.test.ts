@@ -39,7 +39,8 @@ describe.skipIf(!inject("postgresUrl"))("KEK rotation with zero downtime", () =>
 
   beforeAll(async () => {
     db = await createTestDatabase("postgres");
-    const env = { DATABASE_URL: db.url!, SECRETS_KEK_POLL_MS: "200", SECRETS_RESOLVE_BURST: "1000000", SECRETS_LOG_LEVEL: "warn" };
+    // One service token resolves as fast as six workers can: no per-principal limit may hold it back.
+    const env = { DATABASE_URL: db.url!, SECRETS_KEK_POLL_MS: "200", SECRETS_RESOLVE_BURST: "1000000", SECRETS_CALL_BURST: "1000000", SECRETS_LOG_LEVEL: "warn" };
     a = await startTestServer({ env });
     keystore = a.config.kek.kind === "keystore" ? a.config.kek.dir : "";
     b = await startTestServer({ env: { ...env, SECRETS_KEYSTORE_PATH: keystore, SECRETS_BOOTSTRAP_TOKEN: "" } });

@@ -58,6 +58,12 @@ export class ApiTokens {
   private readonly ttl: number;
   private readonly now: () => number;
   private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Tokens the database did not know or knew as revoked, remembered for the
+   * same TTL: a flood of bad tokens is refused without a query per call.
+   */
+  private readonly refused = new Map<string, { error: AuthenticationError; checkedAt: number }>();
+  private readonly lookups = new Map<string, Promise<Principal>>();
 
   constructor(options: ApiTokensOptions) {
     this.store = options.store;
@@ -90,30 +96,64 @@ export class ApiTokens {
     return inserted ? { token, record: { ...record, createdAt: new Date(this.now()), lastUsedAt: null, revokedAt: null } } : undefined;
   }
 
+  /**
+   * What is known without a new query: the token's principal from the cache,
+   * or the lookup of it already under way; undefined when only a query can
+   * tell. Throws for a token known to be bad.
+   */
+  cached(token: string): Principal | Promise<Principal> | undefined {
+    const hash = this.hashOf(token);
+    return this.fromCache(hash, this.now()) ?? this.lookups.get(hash);
+  }
+
   async verify(token: string): Promise<Principal> {
-    if (!TOKEN_SHAPE.test(token)) throw new AuthenticationError("malformed API token");
-    const hash = hashToken(token);
+    const hash = this.hashOf(token);
     const now = this.now();
-    let entry = this.cache.get(hash);
-    if (!entry || now - entry.checkedAt > this.ttl) {
-      const record = await this.store.findByHash(hash);
-      if (!record) {
-        this.cache.delete(hash);
-        throw new AuthenticationError("invalid API token");
-      }
-      if (record.revokedAt) {
-        this.cache.delete(hash);
-        throw new AuthenticationError("API token has been revoked");
-      }
-      const expiresAt = record.expiresAt?.getTime() ?? null;
-      entry = { principal: { subject: record.name, roles: [record.role], credential: { kind: "api_token", id: record.id, expiresAt } }, expiresAt, checkedAt: now };
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(hash, entry);
-      // Once per cache period at most, and written at most once a minute: never a write per call.
-      this.store.touch(record.id).catch(() => {});
+    return this.fromCache(hash, now) ?? this.lookup(hash, now);
+  }
+
+  /** One query per token at a time: when a cached token's TTL runs out, its concurrent calls share the one that checks it again. */
+  private lookup(hash: string, now: number): Promise<Principal> {
+    let pending = this.lookups.get(hash);
+    if (!pending) {
+      pending = this.fromStore(hash, now).finally(() => this.lookups.delete(hash));
+      this.lookups.set(hash, pending);
     }
-    if (entry.expiresAt !== null && entry.expiresAt <= now) throw new AuthenticationError("API token has expired");
-    return entry.principal;
+    return pending;
+  }
+
+  private hashOf(token: string): string {
+    if (!TOKEN_SHAPE.test(token)) throw new AuthenticationError("malformed API token");
+    return hashToken(token);
+  }
+
+  private fromCache(hash: string, now: number): Principal | undefined {
+    const entry = this.cache.get(hash);
+    if (!entry || now - entry.checkedAt > this.ttl) {
+      const refused = this.refused.get(hash);
+      // The same error each time: it names no caller, and a flood of the token builds none.
+      if (refused && now - refused.checkedAt <= this.ttl) throw refused.error;
+      return undefined;
+    }
+    return this.unexpired(entry, now);
+  }
+
+  private async fromStore(hash: string, now: number): Promise<Principal> {
+    const record = await this.store.findByHash(hash);
+    if (!record || record.revokedAt) {
+      const error = new AuthenticationError(record ? "API token has been revoked" : "invalid API token");
+      this.cache.delete(hash);
+      if (this.refused.size >= CACHE_LIMIT) this.refused.clear();
+      this.refused.set(hash, { error, checkedAt: now });
+      throw error;
+    }
+    const expiresAt = record.expiresAt?.getTime() ?? null;
+    const entry = { principal: { subject: record.name, roles: [record.role], credential: { kind: "api_token" as const, id: record.id, expiresAt } }, expiresAt, checkedAt: now };
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(hash, entry);
+    // Once per cache period at most, and written at most once a minute: never a write per call.
+    this.store.touch(record.id).catch(() => {});
+    return this.unexpired(entry, now);
   }
 
   /** Forgets a revoked token here at once; other replicas within the cache TTL. */
@@ -121,5 +161,10 @@ export class ApiTokens {
     for (const [hash, entry] of this.cache) {
       if (entry.principal.credential?.kind === "api_token" && entry.principal.credential.id === tokenId) this.cache.delete(hash);
     }
+  }
+
+  private unexpired(entry: CacheEntry, now: number): Principal {
+    if (entry.expiresAt !== null && entry.expiresAt <= now) throw new AuthenticationError("API token has expired");
+    return entry.principal;
   }
 }

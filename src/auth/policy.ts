@@ -87,19 +87,20 @@ const PEOPLE: readonly Role[] = ["admin", "user"];
  * the caller must be allowed to do to the secret it names. A principal that
  * may not `see` a secret is told it does not exist (NOT_FOUND), so private
  * secrets never reveal their existence; one that may see but not act gets
- * PERMISSION_DENIED.
+ * PERMISSION_DENIED. `write` marks the RPCs that change stored state: they
+ * count against the stricter per-principal write rate.
  */
 export const RPC_POLICY = {
-  CreateAndBindSecret: { roles: PEOPLE, resource: "use" },
-  CreateSecret: { roles: PEOPLE },
+  CreateAndBindSecret: { roles: PEOPLE, resource: "use", write: true },
+  CreateSecret: { roles: PEOPLE, write: true },
   GetSecret: { roles: ANYONE, secret: "see" },
   ListSecrets: { roles: ANYONE },
-  UpdateSecret: { roles: PEOPLE, secret: "modify" },
-  RevokeSecret: { roles: PEOPLE, secret: "modify" },
-  DeleteSecret: { roles: PEOPLE, secret: "modify" },
-  BindSecret: { roles: PEOPLE, secret: "bind", resource: "use" },
+  UpdateSecret: { roles: PEOPLE, secret: "modify", write: true },
+  RevokeSecret: { roles: PEOPLE, secret: "modify", write: true },
+  DeleteSecret: { roles: PEOPLE, secret: "modify", write: true },
+  BindSecret: { roles: PEOPLE, secret: "bind", resource: "use", write: true },
   // Or the owner of the binding's secret, who may always take it back: see SecretsService.unbindSecret.
-  UnbindSecret: { roles: PEOPLE, resource: "use" },
+  UnbindSecret: { roles: PEOPLE, resource: "use", write: true },
   // Or the owner of the binding's secret: see SecretsService.getBinding.
   GetBinding: { roles: ANYONE, resource: "read" },
   ListBindings: { roles: ANYONE, resource: "read" },
@@ -108,58 +109,69 @@ export const RPC_POLICY = {
   ListAuditEvents: { roles: ["admin"] },
   GetKeyringStatus: { roles: ["admin"] },
   GetResourceAccess: { roles: ANYONE, resource: "read" },
-  GrantResourceAccess: { roles: PEOPLE, resource: "govern" },
-  RevokeResourceAccess: { roles: PEOPLE, resource: "govern" },
-  TransferResourceOwnership: { roles: ["admin"] },
-  CreateApiToken: { roles: ["admin"] },
+  GrantResourceAccess: { roles: PEOPLE, resource: "govern", write: true },
+  RevokeResourceAccess: { roles: PEOPLE, resource: "govern", write: true },
+  TransferResourceOwnership: { roles: ["admin"], write: true },
+  CreateApiToken: { roles: ["admin"], write: true },
   // Anyone else: their own tokens (see TokenService).
   ListApiTokens: { roles: ANYONE },
-  RevokeApiToken: { roles: ANYONE },
+  RevokeApiToken: { roles: ANYONE, write: true },
   WhoAmI: { roles: ANYONE },
-  CreateModelDefinition: { roles: PEOPLE },
+  CreateModelDefinition: { roles: PEOPLE, write: true },
   GetModelDefinition: { roles: ANYONE },
   ListModelDefinitions: { roles: ANYONE },
-  UpdateModelDefinition: { roles: PEOPLE },
-  DeleteModelDefinition: { roles: PEOPLE },
-  CreateEndpoint: { roles: PEOPLE },
+  UpdateModelDefinition: { roles: PEOPLE, write: true },
+  DeleteModelDefinition: { roles: PEOPLE, write: true },
+  CreateEndpoint: { roles: PEOPLE, write: true },
   GetEndpoint: { roles: ANYONE },
   ListEndpoints: { roles: ANYONE },
-  UpdateEndpoint: { roles: PEOPLE },
-  DeleteEndpoint: { roles: PEOPLE },
-  AttachModelToEndpoint: { roles: PEOPLE },
-  DetachModelFromEndpoint: { roles: PEOPLE },
-  SetEndpointTag: { roles: PEOPLE },
-  DeleteEndpointTag: { roles: PEOPLE },
-  CreateEndpointBinding: { roles: PEOPLE, resource: "use" },
+  UpdateEndpoint: { roles: PEOPLE, write: true },
+  DeleteEndpoint: { roles: PEOPLE, write: true },
+  AttachModelToEndpoint: { roles: PEOPLE, write: true },
+  DetachModelFromEndpoint: { roles: PEOPLE, write: true },
+  SetEndpointTag: { roles: PEOPLE, write: true },
+  DeleteEndpointTag: { roles: PEOPLE, write: true },
+  CreateEndpointBinding: { roles: PEOPLE, resource: "use", write: true },
   // Or the endpoint's creator, who may always take it back: see GatewayService.deleteBinding.
-  DeleteEndpointBinding: { roles: PEOPLE, resource: "use" },
+  DeleteEndpointBinding: { roles: PEOPLE, resource: "use", write: true },
   ListEndpointBindings: { roles: ANYONE, resource: "read" },
   // Credentials go to services (and admins) only, like ResolveResourceSecrets.
   GetResourceEndpointConfigs: { roles: ["admin", "service"] },
   GetEndpointConfig: { roles: ["admin", "service"] },
   // MLflow's API-key routes are served by the secrets RPCs of the same meaning, which authorize and audit them under their own names.
-  CreateGatewaySecret: { roles: PEOPLE },
+  CreateGatewaySecret: { roles: PEOPLE, write: true },
   GetGatewaySecretInfo: { roles: ANYONE, secret: "see" },
-  UpdateGatewaySecret: { roles: PEOPLE, secret: "modify" },
-  DeleteGatewaySecret: { roles: PEOPLE, secret: "modify" },
+  UpdateGatewaySecret: { roles: PEOPLE, secret: "modify", write: true },
+  DeleteGatewaySecret: { roles: PEOPLE, secret: "modify", write: true },
   ListGatewaySecretInfos: { roles: ANYONE },
   ListProviders: { roles: ANYONE },
   ListSupportedProviders: { roles: ANYONE },
   GetProvider: { roles: ANYONE },
   ListModels: { roles: ANYONE },
   // Shared keys: admins only (see ProviderKeys).
-  SetProviderKey: { roles: PEOPLE },
+  SetProviderKey: { roles: PEOPLE, write: true },
   GetProviderKey: { roles: ANYONE },
   ListProviderKeys: { roles: ANYONE },
-  DeleteProviderKey: { roles: PEOPLE },
+  DeleteProviderKey: { roles: PEOPLE, write: true },
   GetProviderKeyStatus: { roles: ANYONE },
-} as const satisfies Record<string, { roles: readonly Role[]; secret?: SecretAction; resource?: ResourceAction }>;
+} as const satisfies Record<string, { roles: readonly Role[]; secret?: SecretAction; resource?: ResourceAction; write?: true }>;
+
+/** Services any caller may use without credentials, and without counting against any limit: health probes and schema discovery. */
+export const OPEN_SERVICES: ReadonlySet<string> = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
 
 export type Rpc = keyof typeof RPC_POLICY;
 
 export function mayCall(p: Principal, rpc: Rpc): boolean {
   return RPC_POLICY[rpc].roles.some((r) => hasRole(p, r));
 }
+
+/** Whether an RPC (by method name) changes stored state. */
+export function isWrite(rpc: string): boolean {
+  return (RPC_POLICY as Record<string, { write?: true }>)[rpc]?.write === true;
+}
+
+/** Admins are trusted with the whole service: no per-principal rate or share of the in-flight calls applies to them. */
+export const exemptFromPrincipalLimits = (p: Principal): boolean => isAdmin(p);
 
 export function allowed(p: Principal, action: SecretAction, secret: SecretFacts): boolean {
   return secretRules[action](p, secret);

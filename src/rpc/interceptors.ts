@@ -1,11 +1,21 @@
 import { type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import type { Authenticator } from "../auth/authenticator.js";
-import { callInfoKey, principalKey } from "./context.js";
+import { callInfoKey, principalKey, refusalKey } from "./context.js";
 import { toConnectError } from "./errors.js";
 
-/** Services any caller may use without credentials: health probes and schema discovery. */
-const OPEN_SERVICES = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
+/**
+ * Outermost: answers a call that admission refused with its refusal. Only a
+ * Connect GET gets here refused: its message travels in the URL, so
+ * connect-node decodes it without reading a body (a refused call with a body
+ * fails as that body is read, before any interceptor runs).
+ */
+export function refusalInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    const refusal = req.contextValues.get(refusalKey);
+    if (refusal) throw refusal;
+    return next(req);
+  };
+}
 
 /**
  * Outermost: one log line per call with its outcome, never a payload or a
@@ -44,15 +54,5 @@ export function errorInterceptor(log: Logger): Interceptor {
     } catch (err) {
       throw toConnectError(err, log);
     }
-  };
-}
-
-/** Sets the principal for every call of a protected service, or refuses it. */
-export function authInterceptor(authenticator: Authenticator): Interceptor {
-  return (next) => async (req) => {
-    if (!OPEN_SERVICES.has(req.service.typeName)) {
-      req.contextValues.set(principalKey, await authenticator.authenticate(req.header.get("authorization")));
-    }
-    return next(req);
   };
 }

@@ -14,7 +14,7 @@ import type { Config } from "../config.js";
 import { callInfoKey } from "../rpc/context.js";
 import { healthHandlers } from "../rpc/health-handlers.js";
 import { ReflectionIndex, reflectionV1Handlers, reflectionV1alphaHandlers } from "../rpc/reflection-handlers.js";
-import { authInterceptor, errorInterceptor, loggingInterceptor } from "../rpc/interceptors.js";
+import { errorInterceptor, loggingInterceptor, refusalInterceptor } from "../rpc/interceptors.js";
 import { secretsHandlers } from "../rpc/secrets-handlers.js";
 import { tokenHandlers } from "../rpc/token-handlers.js";
 import { gatewayHandlers } from "../rpc/gateway-handlers.js";
@@ -23,6 +23,7 @@ import { useNodeTextEncoding } from "../rpc/text-encoding.js";
 import { errorSummary } from "../logging.js";
 import { refreshKeyring } from "../secrets/keyring-loader.js";
 import { type Services, openServices } from "../services.js";
+import { createAdmission } from "./admission.js";
 import { ensureBootstrapToken } from "./bootstrap.js";
 import { createConsoleAssets } from "./console-assets.js";
 import { HealthMonitor } from "./health-monitor.js";
@@ -75,7 +76,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const contract = [SecretsServiceDesc, TokenServiceDesc, GatewayServiceDesc, ProviderServiceDesc];
     const mounted = [...contract, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
-    const interceptors = [loggingInterceptor(log), errorInterceptor(log), authInterceptor(new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }))];
+    const interceptors = [refusalInterceptor(), loggingInterceptor(log), errorInterceptor(log)];
+    const admission = createAdmission({
+      authenticator: new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }),
+      maxInFlight: config.maxInFlight,
+      maxInFlightPerPrincipal: config.maxInFlightPerPrincipal,
+      callRate: config.callRate,
+      writeRate: config.writeRate,
+      log,
+    });
     const served = [
       { service: SecretsServiceDesc, impl: secretsHandlers(services.secrets, services.keyringService, services.resources, services.credentialRules) },
       { service: TokenServiceDesc, impl: tokenHandlers(services.tokens) },
@@ -92,7 +101,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       values.set(callInfoKey, { requestId: requestIdOf(req.headers["x-request-id"]), peer: req.socket.remoteAddress ?? "" });
       return values;
     };
-    const grpcFastPath = createGrpcFastPath({ services: [...served], interceptors, contextValues, readMaxBytes: READ_MAX_BYTES });
+    const grpcFastPath = createGrpcFastPath({ services: [...served], interceptors, admission, contextValues, readMaxBytes: READ_MAX_BYTES });
     const probes = createProbes({
       databaseReachable: () => monitor.reachable,
       keyringLoaded: keyringRefresh.current,
@@ -108,10 +117,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       readMaxBytes: READ_MAX_BYTES,
       log,
       contextValues,
+      admission,
     });
     // A configured admin token is already in its operator's hands: it can be registered before the port opens, so the first call finds it.
     if (config.bootstrapToken) await ensureBootstrapToken(services.tokenStore, config.bootstrapToken, () => {});
-    const listener: Listener = await listen({ handler, host: config.host, port: config.port, log, tls: config.tls, headersTimeoutMs: config.headersTimeoutMs });
+    const listener: Listener = await listen({
+      handler,
+      host: config.host,
+      port: config.port,
+      log,
+      tls: config.tls,
+      headersTimeoutMs: config.headersTimeoutMs,
+      maxConnectionsPerPeer: config.maxConnectionsPerPeer,
+    });
     services.auditRetention?.start();
     log.info(
       { address: listener.address, database: database.kind, kekVersion: keyring.active().version, startupMs: Math.round(performance.now() - started) },

@@ -1,14 +1,17 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { type DescMethodUnary, type DescService, create, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import type { Admission } from "./admission.js";
 
 type UnaryImpl = (request: unknown, context: HandlerContext) => unknown;
 
 export interface GrpcFastPathOptions {
   /** The services and the very handler implementations Connect serves. */
   services: Array<{ service: DescService; impl: object }>;
-  /** The same interceptors as the Connect router (auth, errors, logging). */
+  /** The same interceptors as the Connect router (errors, logging). */
   interceptors: Interceptor[];
+  /** The same admission as every other path: in-flight cap, authentication and per-principal limits, before the body is read. */
+  admission: Admission;
   contextValues: (req: Http2ServerRequest) => ContextValues;
   readMaxBytes: number;
 }
@@ -19,6 +22,8 @@ const GRPC_CONTENT_TYPE = /^application\/grpc(\+proto)?$/;
 // gRPC over HTTP/2: at most 8 digits and a unit (Hours, Minutes, Seconds, milli, micro, nano).
 const GRPC_TIMEOUT = /^(\d{1,8})([HMSmun])$/;
 const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 0.001, n: 0.000_001 };
+type Entry = { method: DescMethodUnary; call: (req: UnaryRequest) => Promise<UnaryResponse> };
+type Deadline = { signal: AbortSignal; clear(): void };
 /** What a call's handler context reports as its remaining time, by the call's signal. */
 const deadlines = new WeakMap<AbortSignal, { remaining(): number }>();
 
@@ -28,7 +33,7 @@ const deadlines = new WeakMap<AbortSignal, { remaining(): number }>();
  * not kept waiting on a database that hangs. Undefined without the header;
  * a ConnectError when the header is malformed.
  */
-function deadlineOf(header: string | undefined, res: Http2ServerResponse): { signal: AbortSignal; clear(): void } | ConnectError | undefined {
+function deadlineOf(header: string | undefined, res: Http2ServerResponse): Deadline | ConnectError | undefined {
   if (header === undefined) return undefined;
   const m = GRPC_TIMEOUT.exec(header);
   if (!m) return new ConnectError("grpc-timeout must be 1 to 8 digits and a unit (H, M, S, m, u, n)", Code.InvalidArgument);
@@ -55,7 +60,7 @@ function deadlineOf(header: string | undefined, res: Http2ServerResponse): { sig
  * Connect and gRPC-Web traffic stay on connect-node.
  */
 export function createGrpcFastPath(options: GrpcFastPathOptions) {
-  const calls = new Map<string, { method: DescMethodUnary; call: (req: UnaryRequest) => Promise<UnaryResponse> }>();
+  const calls = new Map<string, Entry>();
   for (const { service, impl } of options.services) {
     for (const m of service.methods) {
       const fn = (impl as Record<string, UnaryImpl | undefined>)[m.localName];
@@ -97,7 +102,30 @@ export function createGrpcFastPath(options: GrpcFastPathOptions) {
       fail(res, deadline);
       return true;
     }
-    if (deadline) res.once("close", () => deadline.clear());
+    const values = options.contextValues(req);
+    // Until admitted, the body stays unread in the stream (HTTP/2 flow control holds the rest back).
+    void options.admission.admit(entry.method, req.headers.authorization, values).then((admitted) => {
+      if (!admitted.admitted || res.headersSent || res.stream.closed) {
+        // Refused, or over meanwhile (its deadline passed, the client went away): the body is dropped as it comes, never buffered.
+        deadline?.clear();
+        if (admitted.admitted) admitted.release();
+        else fail(res, admitted.error);
+        req.resume();
+        return;
+      }
+      serve(req, res, entry, values, deadline, admitted.release);
+    });
+    return true;
+  };
+
+  /** Reads the message and runs the call; `release` gives back its in-flight slot. */
+  function serve(req: Http2ServerRequest, res: Http2ServerResponse, entry: Entry, values: ContextValues, deadline: Deadline | undefined, release: () => void): void {
+    // The slot is held while the handler runs, even past an answered deadline; a call whose body never completes lets go when its stream closes.
+    let running = false;
+    res.once("close", () => {
+      deadline?.clear();
+      if (!running) release();
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -119,6 +147,7 @@ export function createGrpcFastPath(options: GrpcFastPathOptions) {
       }
       const header = new Headers();
       for (const [name, value] of Object.entries(req.headers)) if (!name.startsWith(":") && typeof value === "string") header.set(name, value);
+      running = true;
       entry
         .call({
           stream: false,
@@ -128,17 +157,17 @@ export function createGrpcFastPath(options: GrpcFastPathOptions) {
           url: req.url,
           signal: deadline?.signal ?? NEVER_ABORTED,
           header,
-          contextValues: options.contextValues(req),
+          contextValues: values,
           message,
         } as UnaryRequest)
         .then(
           (out) => reply(res, toBinary(entry.method.output, out.message), out.header, out.trailer),
           (err: unknown) => fail(res, ConnectError.from(err)),
-        );
+        )
+        .finally(release);
     });
     req.on("error", () => res.destroy());
-    return true;
-  };
+  }
 }
 
 /** The one length-prefixed message of a unary call. */
@@ -164,11 +193,12 @@ function reply(res: Http2ServerResponse, payload: Uint8Array, header: Headers, t
 
 /** An error: the status, its message and the error's metadata, as trailers. */
 function fail(res: Http2ServerResponse, err: ConnectError): void {
-  if (res.closed || res.destroyed || res.headersSent) return;
-  // Not "trailers-only": Node's compat API cannot end a stream on its first HEADERS frame.
-  res.writeHead(200, { "content-type": "application/grpc+proto" });
-  res.addTrailers({ ...record(err.metadata), "grpc-status": String(err.code), "grpc-message": encodeURIComponent(err.rawMessage) });
-  res.end();
+  if (res.closed || res.destroyed || res.headersSent || res.stream.closed) return;
+  // "Trailers-only": one HEADERS frame that ends the stream, through the stream itself (the compat API cannot end a stream on its first HEADERS).
+  res.stream.respond(
+    { ":status": 200, "content-type": "application/grpc+proto", ...record(err.metadata), "grpc-status": String(err.code), "grpc-message": encodeURIComponent(err.rawMessage) },
+    { endStream: true },
+  );
 }
 
 function record(headers: Headers): Record<string, string> {

@@ -4,6 +4,8 @@ import { Code, type ConnectRouter, ConnectError, type ContextValues } from "@con
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { refusalKey } from "../rpc/context.js";
+import type { Admission } from "./admission.js";
 import { createCors } from "./cors.js";
 import { invalidArgumentForParseFailures } from "./parse-errors.js";
 import { createRestGateway, sendError } from "./rest-gateway.js";
@@ -20,6 +22,8 @@ export interface HttpHandlerOptions {
   corsOrigins: readonly string[];
   /** Per-call values (caller, request id) derived from the HTTP request. */
   contextValues: (req: Req) => ContextValues;
+  /** In-flight cap, authentication and per-principal limits, for every call before its body is read. */
+  admission: Admission;
   readMaxBytes: number;
   log: Logger;
   /** /healthz and /readyz (see probes.ts); returns false for anything else. */
@@ -31,7 +35,8 @@ export interface HttpHandlerOptions {
 /**
  * Every HTTP request of the port: the probes, the console, CORS, then the RPC paths of Connect,
  * gRPC and gRPC-Web, then the REST gateway, which re-enters the same RPC
- * handlers (and so the same interceptors) as a Connect JSON call.
+ * handlers (and so the same interceptors) as a Connect JSON call. Every call
+ * passes admission before its body is read.
  */
 export function createHttpHandler(options: HttpHandlerOptions): (req: Req, res: Res) => void {
   const { log } = options;
@@ -40,7 +45,9 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: Req, res: 
   const gateway = createRestGateway({
     routes: options.restRoutes,
     readMaxBytes: options.readMaxBytes,
-    dispatch: (route, json, req) => {
+    admission: options.admission,
+    contextValues: options.contextValues,
+    dispatch: (route, json, req, contextValues) => {
       const handler = handlers.get(`/${route.method.parent.typeName}/${route.method.name}`)!;
       const header = new Headers({ "content-type": "application/json", "connect-protocol-version": "1" });
       for (const name of ["authorization", "x-request-id"]) {
@@ -54,7 +61,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: Req, res: 
         header,
         body: json,
         signal: AbortSignal.timeout(60_000),
-        contextValues: options.contextValues(req),
+        contextValues,
       });
     },
   });
@@ -74,13 +81,32 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: Req, res: 
     const path = (req.url ?? "/").split("?", 1)[0]!;
     const handler = handlers.get(path);
     if (handler) {
-      const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
-      handler(uReq)
-        .then(invalidArgumentForParseFailures)
-        .then((uRes) => universalResponseToNodeResponse(uRes, res))
-        .catch(fail(path, res));
+      const values = options.contextValues(req);
+      void options.admission.admit(handler.method, req.headers.authorization, values).then((admitted) => {
+        const uReq = universalRequestFromNodeRequest(req, res, undefined, values);
+        if (admitted.admitted) {
+          // Held until the response closes: connect-node's handler promise settles before a streamed answer is
+          // written, and universalResponseToNodeResponse's never (it waits for an "end" event responses do not emit).
+          if ("stream" in res ? res.stream.closed : res.closed) admitted.release();
+          else res.once("close", admitted.release);
+        } else {
+          // connect-node answers the refusal in the call's own protocol: it reads the body first, so the body
+          // it gets fails with the refusal (the client's bytes are dropped unread); a GET meets it in refusalInterceptor.
+          values.set(refusalKey, admitted.error);
+          req.resume();
+        }
+        handler(admitted.admitted ? uReq : { ...uReq, body: failing(admitted.error) })
+          .then(invalidArgumentForParseFailures)
+          .then((uRes) => universalResponseToNodeResponse(uRes, res))
+          .catch(fail(path, res));
+      });
       return;
     }
     gateway(req, res).catch(fail("rest gateway", res));
   };
+}
+
+/** A request body whose first read fails with the error. */
+async function* failing(err: ConnectError): AsyncIterable<Uint8Array> {
+  throw err;
 }

@@ -2,6 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Logger } from "pino";
+import { type StreamPacer, createStreamPacer } from "./stream-pacer.js";
 
 type RequestHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
@@ -14,6 +15,8 @@ export interface ListenerOptions {
   firstByteTimeoutMs?: number;
   /** Default 15 s: how long an HTTP/1.1 client may take to send a request's headers. */
   headersTimeoutMs?: number;
+  /** Default 256: connections open at once from one peer address; one more is closed as it is accepted. */
+  maxConnectionsPerPeer?: number;
   /** TLS on the same port, HTTP/2 and HTTP/1.1 chosen by ALPN; with clientCa, client certificates are required. */
   tls?: { cert: Buffer; key: Buffer; clientCa: Buffer | undefined };
 }
@@ -68,7 +71,9 @@ async function listenCleartext(options: ListenerOptions): Promise<Listener> {
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   const sockets = new Set<net.Socket>();
+  const admitConnection = limitPerPeer(options);
   const tcp = net.createServer({ noDelay: true }, (socket) => {
+    if (!admitConnection(socket)) return;
     track(sockets, socket);
     socket.on("error", () => socket.destroy());
     routeByPreface(socket, options.firstByteTimeoutMs ?? 10_000, (isH2) => (isH2 ? h2 : h1).emit("connection", socket));
@@ -112,6 +117,9 @@ async function listenTls(options: ListenerOptions, tls: NonNullable<ListenerOpti
   Object.assign(h1, http1Timeouts(options.headersTimeoutMs));
   const sessions = trackSessions(server);
   const sockets = new Set<net.Socket>();
+  // Before the TLS server's own listener: a connection over the limit is closed before any handshake work.
+  const admitConnection = limitPerPeer(options);
+  server.prependListener("connection", (socket: net.Socket) => void admitConnection(socket));
   server.on("secureConnection", (socket: net.Socket) => track(sockets, socket));
   server.on("tlsClientError", (err) => options.log.debug({ err: err.message }, "TLS handshake failed"));
   return gracefulListener(server, await bind(server, options), sessions, sockets, () => {
@@ -120,6 +128,32 @@ async function listenTls(options: ListenerOptions, tls: NonNullable<ListenerOpti
     });
     return closeIdleHttp1(h1);
   });
+}
+
+/**
+ * Counts the open connections of each peer address and closes, at once, one
+ * over the limit: one client cannot hold every socket and stream the process
+ * can serve. Returns whether the connection may stay.
+ */
+function limitPerPeer(options: ListenerOptions): (socket: net.Socket) => boolean {
+  const max = options.maxConnectionsPerPeer ?? 256;
+  const open = new Map<string, number>();
+  return (socket) => {
+    const peer = socket.remoteAddress ?? "";
+    const n = open.get(peer) ?? 0;
+    if (n >= max) {
+      options.log.debug({ peer, max }, "connection refused: too many from this peer");
+      socket.destroy();
+      return false;
+    }
+    open.set(peer, n + 1);
+    socket.once("close", () => {
+      const left = open.get(peer)! - 1;
+      if (left === 0) open.delete(peer);
+      else open.set(peer, left);
+    });
+    return true;
+  };
 }
 
 /**
@@ -143,12 +177,13 @@ function closeIdleHttp1(h1: Pick<http.Server, "closeIdleConnections">): () => vo
   return () => clearInterval(idle);
 }
 
-type Sessions = Set<http2.ServerHttp2Session> & { draining?: boolean };
+type Sessions = Set<http2.ServerHttp2Session> & { draining?: boolean; pacer: StreamPacer };
 
 function trackSessions(server: http2.Http2Server | http2.Http2SecureServer): Sessions {
-  const sessions = new Set<http2.ServerHttp2Session>() as Sessions;
+  const sessions = Object.assign(new Set<http2.ServerHttp2Session>(), { pacer: createStreamPacer() }) as Sessions;
   server.on("session", (s: http2.ServerHttp2Session) => {
     track(sessions, s);
+    sessions.pacer.add(s);
     // A connection accepted just before closing began becomes a session only now: it is told GOAWAY at once.
     if (sessions.draining) s.close();
   });
@@ -179,6 +214,7 @@ function gracefulListener(
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         sessions.draining = true;
+        sessions.pacer.stop();
         for (const s of sessions) s.close();
         const stopDraining = drainHttp1();
         const deadline = setTimeout(() => {

@@ -1,19 +1,25 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { type DescMessage, type JsonObject, type JsonValue, ScalarType, fromJson, toJson } from "@bufbuild/protobuf";
+import type { ContextValues } from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import type { Admission, Refusal } from "./admission.js";
 import { UnknownEnumValueError, acceptBareEnumNames, bareEnumNames } from "./enum-spellings.js";
 import type { RestRoute } from "./rest-routes.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
 
-/** Calls the RPC as a Connect JSON unary call, through the same interceptors as every other protocol. */
-export type Dispatch = (route: RestRoute, request: JsonValue, req: Req) => Promise<UniversalServerResponse>;
+/** Calls the RPC as a Connect JSON unary call, through the same interceptors as every other protocol, with the admitted call's values. */
+export type Dispatch = (route: RestRoute, request: JsonValue, req: Req, contextValues: ContextValues) => Promise<UniversalServerResponse>;
 
 export interface RestGatewayOptions {
   routes: RestRoute[];
   dispatch: Dispatch;
+  /** The same admission as every other path, before the body is read. */
+  admission: Admission;
+  contextValues: (req: Req) => ContextValues;
   /** Largest request body accepted, in bytes. */
   readMaxBytes: number;
 }
@@ -57,32 +63,59 @@ export function createRestGateway(options: RestGatewayOptions) {
       res.setHeader("allow", [...new Set(matching.map((r) => r.verb))].join(", "));
       return sendError(res, 405, "BAD_REQUEST", `method ${req.method} is not allowed on ${url.pathname}`);
     }
-    let request: JsonObject;
+    const values = options.contextValues(req);
+    const admitted = await options.admission.admit(route.method, req.headers.authorization, values);
+    if (!admitted.admitted) {
+      // The body is dropped as it comes, never read.
+      req.resume();
+      return sendRefusal(res, admitted);
+    }
     try {
-      request = await buildRequest(route, url, req, options.readMaxBytes);
-    } catch (err) {
-      if (err instanceof RequestError) {
-        // The rest of an oversized body is never read: the HTTP/1.1 connection cannot be reused.
-        if (err.status === 413 && req.httpVersion !== "2.0") res.setHeader("connection", "close");
-        return sendError(res, err.status, err.code, err.message);
+      let request: JsonObject;
+      try {
+        request = await buildRequest(route, url, req, options.readMaxBytes);
+      } catch (err) {
+        if (err instanceof RequestError) {
+          // The rest of an oversized body is never read: the HTTP/1.1 connection cannot be reused.
+          if (err.status === 413 && req.httpVersion !== "2.0") res.setHeader("connection", "close");
+          return sendError(res, err.status, err.code, err.message);
+        }
+        throw err;
       }
-      throw err;
+      const answer = await dispatch(route, request, req, values);
+      const body = answer.body ? await readAll(answer.body) : new Uint8Array();
+      const parsed = body.length > 0 ? (JSON.parse(Buffer.from(body).toString("utf8")) as JsonObject) : {};
+      if (answer.status !== 200) {
+        const code = typeof parsed.code === "string" ? parsed.code : "unknown";
+        return sendRpcError(res, code, typeof parsed.message === "string" ? parsed.message : code, answer.header?.get("retry-after"));
+      }
+      const output = fromJson(route.method.output, parsed, { ignoreUnknownFields: true });
+      const json = toJson(route.method.output, output, { useProtoFieldName: true, alwaysEmitImplicit: true }) as JsonObject;
+      if (route.mlflowEnums) bareEnumNames(route.method.output, json);
+      send(res, 200, route.responseBody ? (json[route.responseBody] ?? {}) : json);
+    } finally {
+      admitted.release();
     }
-    const answer = await dispatch(route, request, req);
-    const body = answer.body ? await readAll(answer.body) : new Uint8Array();
-    const parsed = body.length > 0 ? (JSON.parse(Buffer.from(body).toString("utf8")) as JsonObject) : {};
-    if (answer.status !== 200) {
-      const code = typeof parsed.code === "string" ? parsed.code : "unknown";
-      const [status, errorCode] = ERRORS[code] ?? ERRORS.unknown!;
-      const retryAfter = answer.header?.get("retry-after");
-      if (retryAfter) res.setHeader("retry-after", retryAfter);
-      return sendError(res, status, errorCode, typeof parsed.message === "string" ? parsed.message : code);
-    }
-    const output = fromJson(route.method.output, parsed, { ignoreUnknownFields: true });
-    const json = toJson(route.method.output, output, { useProtoFieldName: true, alwaysEmitImplicit: true }) as JsonObject;
-    if (route.mlflowEnums) bareEnumNames(route.method.output, json);
-    send(res, 200, route.responseBody ? (json[route.responseBody] ?? {}) : json);
   };
+}
+
+/** An RPC error by its Connect code, in MLflow's shape, with its retry-after when it has one. */
+function sendRpcError(res: Res, code: string, message: string, retryAfter: string | null | undefined): void {
+  const [status, errorCode] = ERRORS[code] ?? ERRORS.unknown!;
+  if (retryAfter) res.setHeader("retry-after", retryAfter);
+  sendError(res, status, errorCode, message);
+}
+
+/**
+ * A call admission refused: by its code (401, 429 for a principal's limits),
+ * except that a call shed because the whole process is at its limit is 503,
+ * which load balancers and HTTP clients read as "try elsewhere or later".
+ */
+function sendRefusal(res: Res, refusal: Refusal): void {
+  const retryAfter = refusal.error.metadata.get("retry-after");
+  if (!refusal.overloaded) return sendRpcError(res, codeToString(refusal.error.code), refusal.error.rawMessage, retryAfter);
+  if (retryAfter) res.setHeader("retry-after", retryAfter);
+  sendError(res, 503, "TEMPORARILY_UNAVAILABLE", refusal.error.rawMessage);
 }
 
 class RequestError extends Error {

@@ -1,7 +1,20 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * The arguments `npm start` gives node (package.json), so that a spawned
+ * server runs with the same flags, its heap bound among them.
+ */
+export function startArgs(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const m = /^node((?: --[\w-]+(?:=\S+)?)*) (dist\/bin\/main\.js)$/.exec(start);
+  if (!m) throw new Error(`package.json's start script is no longer "node [--flags] dist/bin/main.js": ${start}`);
+  return [...m[1]!.split(" ").filter(Boolean), m[2]!];
+}
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -14,7 +27,7 @@ export interface ServiceProcess {
 
 /** Runs the built server (`npm run build`, done by the global setup) as its own process, as `npm start` does. */
 export function spawnService(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ["--enable-source-maps", "dist/bin/main.js"], {
+  const child = spawn(process.execPath, startArgs(), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", SECRETS_ADDR: "127.0.0.1:0", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,347 @@
+import http2 from "node:http2";
+import net from "node:net";
+import { Code, ConnectError, type Transport, createClient } from "@connectrpc/connect";
+import { compressionGzip, createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.js";
+import { SecretsService } from "../gen/secrets/v1/service_pb.js";
+import { ApiTokens } from "../src/auth/api-tokens.js";
+import { loadConfig } from "../src/config.js";
+import { grpcFrame } from "./support/flood.js";
+import { type TestServer, startTestServer } from "./support/server.js";
+import { type TestServices, openTestServices } from "./support/services.js";
+
+/**
+ * Admission (src/server/admission.ts) against the real server: the in-flight
+ * cap, authentication before the body, per-principal shares and rates, on
+ * every protocol path; and the connection limit per peer.
+ */
+
+type Client = ReturnType<typeof createClient<typeof SecretsService>>;
+
+/** Every way a call reaches the handlers: the gRPC fast path, and connect-node for the rest. */
+function transports(baseUrl: string): Array<[string, Transport]> {
+  return [
+    ["gRPC (fast path)", createGrpcTransport({ baseUrl })],
+    // A compressed gRPC call is left to connect-node.
+    ["gRPC, gzip (connect-node)", createGrpcTransport({ baseUrl, sendCompression: compressionGzip, compressMinBytes: 0 })],
+    ["Connect JSON (HTTP/1.1)", createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false })],
+    // The message travels in the URL: no body to refuse.
+    ["Connect GET (HTTP/1.1)", createConnectTransport({ baseUrl, httpVersion: "1.1", useHttpGet: true })],
+    ["gRPC-Web (HTTP/1.1)", createGrpcWebTransport({ baseUrl, httpVersion: "1.1" })],
+  ];
+}
+
+async function outcome(p: Promise<unknown>): Promise<ConnectError | "ok"> {
+  try {
+    await p;
+    return "ok";
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+}
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+/** Holds a row lock on the secret (on PGlite, the only connection) until released: calls that need it stay in flight. */
+async function holdSecret(t: TestServer, secretId: string): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const holder = t.server.services.database.db.transaction(async (tx) => {
+    await tx.execute(sql`select 1 from secrets where secret_id = ${secretId} for update`);
+    locked();
+    await held;
+  });
+  await isLocked;
+  return async () => {
+    release();
+    await holder;
+  };
+}
+
+describe("the in-flight cap (SECRETS_MAX_IN_FLIGHT=1)", () => {
+  let t: TestServer;
+  let grpc: Client;
+  let secretId: string;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { SECRETS_MAX_IN_FLIGHT: "1" } });
+    grpc = createClient(SecretsService, createGrpcTransport({ baseUrl: t.baseUrl }));
+    ({ secretId } = (await grpc.createSecret({ secretName: "held", secretValue: "sk-held-value-000000", fieldName: "K" }, bearer(t.adminToken))).secret!);
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("sheds the excess on every protocol with RESOURCE_EXHAUSTED and retry-after (REST: 503), health exempt; the slot comes back", async () => {
+    const release = await holdSecret(t, secretId);
+    const blocked = grpc.updateSecret({ secretId, provider: "held" }, bearer(t.adminToken));
+    try {
+      // The update holds the one slot once it is admitted.
+      await expect.poll(async () => ((await outcome(grpc.listSecrets({}, bearer(t.adminToken)))) as ConnectError).code).toBe(Code.ResourceExhausted);
+      for (const [label, transport] of transports(t.baseUrl)) {
+        const refused = await outcome(createClient(SecretsService, transport).listSecrets({}, bearer(t.adminToken)));
+        expect(refused, label).toBeInstanceOf(ConnectError);
+        expect((refused as ConnectError).code, label).toBe(Code.ResourceExhausted);
+        expect((refused as ConnectError).rawMessage, label).toMatch(/limit of 1 calls in flight; retry in 1 s/);
+        expect((refused as ConnectError).metadata.get("retry-after"), label).toBe("1");
+        const health = await createClient(Health, transport).check({});
+        expect(health.status, label).toBe(Status.SERVING);
+      }
+      const rest = await fetch(`${t.baseUrl}/api/2.0/mlflow/secrets/list`, bearer(t.adminToken));
+      expect(rest.status).toBe(503);
+      expect(rest.headers.get("retry-after")).toBe("1");
+      expect(((await rest.json()) as { error_code: string }).error_code).toBe("TEMPORARILY_UNAVAILABLE");
+    } finally {
+      await release();
+    }
+    expect(await outcome(blocked)).toBe("ok");
+    for (const [label, transport] of transports(t.baseUrl)) {
+      expect(await outcome(createClient(SecretsService, transport).listSecrets({}, bearer(t.adminToken))), label).toBe("ok");
+    }
+  });
+
+  it("every way a call ends gives its slot back", async () => {
+    const auth = { authorization: `Bearer ${t.adminToken}` };
+    const ends: Array<[string, () => Promise<unknown>]> = [
+      ["NOT_FOUND", () => outcome(grpc.getSecret({ secretId: "no-such-secret" }, { headers: auth }))],
+      ["undecodable gRPC message", () => h2("/secrets.v1.SecretsService/ListSecrets", { "content-type": "application/grpc", ...auth }, Buffer.from([1, 2, 3]))],
+      ["undecodable gRPC-Web message", () => h2("/secrets.v1.SecretsService/ListSecrets", { "content-type": "application/grpc-web+proto", ...auth }, grpcFrame(Buffer.from([1, 2, 3])))],
+      ["oversized gRPC message", () => h2("/secrets.v1.SecretsService/CreateSecret", { "content-type": "application/grpc", ...auth }, grpcFrame(Buffer.alloc(600 * 1024)))],
+      ["bad Connect JSON", () => fetch(`${t.baseUrl}/secrets.v1.SecretsService/CreateSecret`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{" })],
+      ["bad REST JSON", () => fetch(`${t.baseUrl}/api/2.0/mlflow/secrets/create`, { method: "POST", headers: auth, body: "{" })],
+      ["oversized REST body", () => fetch(`${t.baseUrl}/api/2.0/mlflow/secrets/create`, { method: "POST", headers: auth, body: "x".repeat(600 * 1024) })],
+      ["deadline passed", () => outcome(grpc.listSecrets({}, { headers: auth, timeoutMs: 1 }))],
+      ["client gone mid-call", () => h2("/secrets.v1.SecretsService/ListSecrets", { "content-type": "application/grpc", ...auth }, grpcFrame(new Uint8Array()), { cancel: true })],
+    ];
+    for (const [label, end] of ends) {
+      await end();
+      // With one slot, a slot kept by the call above would refuse this one.
+      await expect.poll(() => outcome(grpc.listSecrets({}, { headers: auth })), { message: label }).toBe("ok");
+    }
+  });
+
+  it("a call without valid credentials is refused before its body is read, on every path", async () => {
+    const unknown = `Bearer sst_${"Q".repeat(43)}`;
+    for (const authorization of [undefined, "Bearer nonsense", unknown]) {
+      const headers: Record<string, string> = authorization ? { authorization } : {};
+      // The body never ends: an answer at all means it was not waited for.
+      const fast = await h2("/secrets.v1.SecretsService/CreateSecret", { "content-type": "application/grpc", ...headers }, undefined);
+      expect(fast.grpcStatus).toBe(String(Code.Unauthenticated));
+      const web = await h2("/secrets.v1.SecretsService/CreateSecret", { "content-type": "application/grpc-web+proto", ...headers }, undefined);
+      expect(web.grpcStatus).toBe(String(Code.Unauthenticated));
+      const connect = await h2("/secrets.v1.SecretsService/CreateSecret", { "content-type": "application/json", ...headers }, undefined);
+      expect(connect.status).toBe(401);
+      const rest = await h1Head("POST /api/2.0/mlflow/secrets/create", headers);
+      expect(rest).toMatch(/^HTTP\/1\.1 401/);
+    }
+  });
+
+  /**
+   * One raw HTTP/2 request, resolved as soon as its answer is known (a gRPC
+   * status in headers, trailers or a gRPC-Web trailer frame, or a non-200
+   * status) or the stream ends. Without a body, the request stays open: no
+   * END_STREAM is ever sent.
+   */
+  function h2(path: string, headers: Record<string, string>, body: Uint8Array | undefined, opts: { cancel?: boolean } = {}): Promise<{ status?: number; grpcStatus?: string }> {
+    return new Promise((resolve) => {
+      const session = http2.connect(t.baseUrl);
+      session.on("error", () => {});
+      const req = session.request({ ":method": "POST", ":path": path, ...headers });
+      const out: { status?: number; grpcStatus?: string } = {};
+      const done = () => {
+        session.destroy();
+        resolve(out);
+      };
+      req.on("response", (h) => {
+        out.status = Number(h[":status"]);
+        out.grpcStatus = h["grpc-status"] as string | undefined;
+        if (out.grpcStatus !== undefined || out.status !== 200) done();
+      });
+      req.on("trailers", (h) => {
+        out.grpcStatus = h["grpc-status"] as string | undefined;
+        done();
+      });
+      // gRPC-Web carries its status in a trailer frame of the body.
+      req.on("data", (c: Buffer) => {
+        out.grpcStatus = /grpc-status:\s*(\d+)/.exec(c.toString("latin1"))?.[1];
+        if (out.grpcStatus !== undefined) done();
+      });
+      req.on("end", done);
+      req.on("error", done);
+      req.on("close", done);
+      if (body === undefined) req.write(Buffer.alloc(3));
+      else if (opts.cancel) {
+        req.write(body);
+        setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), 20);
+      } else req.end(body);
+    });
+  }
+
+  /** An HTTP/1.1 request whose announced body never comes; resolves with the first bytes of the answer. */
+  function h1Head(requestLine: string, headers: Record<string, string>): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = net.connect(t.port, "127.0.0.1");
+      let answer = "";
+      socket.on("data", (c) => {
+        answer += c;
+        socket.destroy();
+        resolve(answer);
+      });
+      socket.on("error", () => resolve(answer));
+      const lines = Object.entries({ host: "x", "content-type": "application/json", "content-length": "100000", ...headers }).map(([k, v]) => `${k}: ${v}\r\n`);
+      socket.write(`${requestLine} HTTP/1.1\r\n${lines.join("")}\r\n{"secret_name": `);
+    });
+  }
+});
+
+describe("per-principal limits (admins and health exempt)", () => {
+  let t: TestServer;
+  let grpc: Client;
+  beforeAll(async () => {
+    t = await startTestServer({
+      env: { SECRETS_MAX_IN_FLIGHT: "4", SECRETS_MAX_IN_FLIGHT_PER_PRINCIPAL: "1", SECRETS_CALL_RATE: "1", SECRETS_CALL_BURST: "4", SECRETS_WRITE_RATE: "1", SECRETS_WRITE_BURST: "2" },
+    });
+    grpc = createClient(SecretsService, createGrpcTransport({ baseUrl: t.baseUrl }));
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("every RPC counts against the principal's rate: RESOURCE_EXHAUSTED with retry-after, REST 429", async () => {
+    const reader = await t.token("user", "reader");
+    const started = performance.now();
+    const results = [];
+    for (let i = 0; i < 8; i++) results.push(await outcome(grpc.listSecrets({}, bearer(reader))));
+    const oks = results.filter((r) => r === "ok").length;
+    // A bucket of 4 that refills 1 per second: however slowly the calls went, no more got through.
+    expect(oks).toBeGreaterThanOrEqual(4);
+    expect(oks).toBeLessThanOrEqual(4 + Math.ceil((performance.now() - started) / 1000));
+    const refused = results.find((r) => r !== "ok") as ConnectError;
+    expect(refused.code).toBe(Code.ResourceExhausted);
+    expect(refused.rawMessage).toMatch(/^too many calls by reader; retry in \d+ s$/);
+    expect(Number(refused.metadata.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const rest = await fetch(`${t.baseUrl}/api/2.0/mlflow/secrets/list`, bearer(reader));
+    expect(rest.status).toBe(429);
+    expect(Number(rest.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(((await rest.json()) as { error_code: string }).error_code).toBe("REQUEST_LIMIT_EXCEEDED");
+    // Admins and health checks are not held back.
+    for (let i = 0; i < 12; i++) {
+      expect(await outcome(grpc.listSecrets({}, bearer(t.adminToken)))).toBe("ok");
+      expect((await createClient(Health, createGrpcTransport({ baseUrl: t.baseUrl })).check({})).status).toBe(Status.SERVING);
+    }
+  });
+
+  it("writes have a stricter rate of their own; a principal out of writes can still read", async () => {
+    const writer = await t.token("user", "writer");
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await outcome(grpc.createSecret({ secretName: `w-${i}`, secretValue: "sk-writer-value-0000", fieldName: "K" }, bearer(writer))));
+    expect(results.filter((r) => r === "ok").length).toBeLessThan(5);
+    const refused = results.find((r) => r !== "ok") as ConnectError;
+    expect(refused.code).toBe(Code.ResourceExhausted);
+    expect(refused.rawMessage).toMatch(/^too many writes by writer; retry in \d+ s$/);
+    // Refused writes spend no call: the call bucket still has room.
+    expect(await outcome(grpc.listSecrets({}, bearer(writer)))).toBe("ok");
+  });
+
+  it("calls with a token the cache does not know yet share its one lookup, which takes one principal's share", async () => {
+    // An admin: no per-principal limit applies, only the share of lookups (1 here) and the cap (4).
+    const fresh = (await t.server.services.apiTokens.issue({ name: "fresh-admin", role: "admin", createdBy: "test" }))!.token;
+    const results = await Promise.all(Array.from({ length: 4 }, () => outcome(grpc.listSecrets({}, bearer(fresh)))));
+    expect(results).toEqual(["ok", "ok", "ok", "ok"]);
+  });
+
+  it("one principal holds at most its share of the in-flight calls; others still get in", async () => {
+    const owner = await t.token("user", "share-owner");
+    const other = await t.token("user", "share-other");
+    const { secret } = await grpc.createSecret({ secretName: "shared-hold", secretValue: "sk-share-value-0000", fieldName: "K", isShared: true }, bearer(owner));
+    // Both tokens are in the cache before the database is held.
+    expect(await outcome(grpc.getSecret({ secretId: secret!.secretId }, bearer(other)))).toBe("ok");
+    const release = await holdSecret(t, secret!.secretId);
+    const blocked = grpc.updateSecret({ secretId: secret!.secretId, provider: "held" }, bearer(owner));
+    let others: Promise<unknown>;
+    try {
+      await expect.poll(async () => ((await outcome(grpc.listSecrets({}, bearer(owner)))) as ConnectError).code).toBe(Code.ResourceExhausted);
+      const refused = (await outcome(grpc.getSecret({ secretId: secret!.secretId }, bearer(owner)))) as ConnectError;
+      expect(refused.rawMessage).toMatch(/^share-owner already has 1 calls in flight; retry in 1 s$/);
+      expect((await fetch(`${t.baseUrl}/api/2.0/mlflow/secrets/list`, bearer(owner))).status).toBe(429);
+      // Another user is admitted (on PGlite its query waits for the held connection, and completes once it is let go).
+      others = outcome(grpc.getSecret({ secretId: secret!.secretId }, bearer(other)));
+    } finally {
+      await release();
+    }
+    expect(await others).toBe("ok");
+    expect(await outcome(blocked)).toBe("ok");
+  });
+});
+
+describe("connections per peer (SECRETS_MAX_CONNECTIONS_PER_PEER=3)", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { SECRETS_MAX_CONNECTIONS_PER_PEER: "3" } });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("a fourth connection from the same address is closed at once; a freed place can be taken again", async () => {
+    const open = (): Promise<{ socket: net.Socket; closed: Promise<void> }> =>
+      new Promise((resolve) => {
+        const socket = net.connect(t.port, "127.0.0.1");
+        socket.on("error", () => {});
+        const closed = new Promise<void>((r) => socket.once("close", () => r()));
+        socket.once("connect", () => resolve({ socket, closed }));
+      });
+    const held = [await open(), await open(), await open()];
+    const fourth = await open();
+    await fourth.closed;
+    held[0]!.socket.destroy();
+    await held[0]!.closed;
+    const health = createClient(Health, createGrpcTransport({ baseUrl: t.baseUrl }));
+    // The server counts the freed place once it has seen the close.
+    await expect.poll(() => outcome(health.check({}))).toBe("ok");
+    for (const h of held) h.socket.destroy();
+  });
+});
+
+describe("the token cache", () => {
+  let s: TestServices;
+  beforeAll(async () => {
+    s = await openTestServices();
+  });
+  afterAll(async () => {
+    await s?.dispose();
+  });
+
+  it("remembers a token the database did not know for the TTL, so a flood of it costs no queries", async () => {
+    let now = 1_000_000;
+    const tokens = new ApiTokens({ store: s.tokenStore, cacheTtlMs: 5_000, now: () => now });
+    const token = `sst_${"R".repeat(43)}`;
+    await expect(tokens.verify(token)).rejects.toThrow("invalid API token");
+    // Issued now, it is still refused from the cache, without asking the database, until the TTL runs out.
+    await tokens.issue({ name: "late", role: "user", createdBy: "test", token });
+    expect(() => tokens.cached(token)).toThrow("invalid API token");
+    await expect(tokens.verify(token)).rejects.toThrow("invalid API token");
+    now += 5_001;
+    expect(tokens.cached(token)).toBeUndefined();
+    expect(await tokens.verify(token)).toEqual({ subject: "late", roles: ["user"] });
+    expect(tokens.cached(token)).toEqual({ subject: "late", roles: ["user"] });
+  });
+});
+
+describe("defaults", () => {
+  it("the in-flight cap follows the database pool; a principal may hold a quarter of it", () => {
+    const c = loadConfig({ SECRETS_DB_POOL_SIZE: "4" });
+    expect(c.maxInFlight).toBe(64);
+    expect(c.maxInFlightPerPrincipal).toBe(16);
+    const d = loadConfig({});
+    expect({ maxInFlight: d.maxInFlight, maxConnectionsPerPeer: d.maxConnectionsPerPeer, callRate: d.callRate, writeRate: d.writeRate }).toEqual({
+      maxInFlight: 160,
+      maxConnectionsPerPeer: 256,
+      callRate: { ratePerSecond: 50, burst: 100 },
+      writeRate: { ratePerSecond: 10, burst: 50 },
+    });
+  });
+});
