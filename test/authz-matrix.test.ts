@@ -89,6 +89,7 @@ const UNAUTH_MESSAGE: Record<string, RegExp> = {
 const HTTP: Record<Outcome, number> = { ok: 200, UNAUTHENTICATED: 401, PERMISSION_DENIED: 403, NOT_FOUND: 404, FAILED_PRECONDITION: 412 };
 
 let t: TestServer;
+let transport: ReturnType<typeof createGrpcTransport> | undefined;
 const tokens = {} as Record<Who, string | undefined>;
 let n = 0;
 
@@ -154,7 +155,9 @@ describe.each(["grpc", "rest"] as const)("authorization matrix over %s", (protoc
     let outcome: string;
     let message = "";
     if (protocol === "grpc") {
-      const client = createClient(SecretsService, createGrpcTransport({ baseUrl: t.baseUrl })) as unknown as Record<string, (req: object, opts: object) => Promise<unknown>>;
+      // One connection for the whole matrix, as a real client keeps: a new one per cell would meet the per-peer connection cap.
+      transport ??= createGrpcTransport({ baseUrl: t.baseUrl });
+      const client = createClient(SecretsService, transport) as unknown as Record<string, (req: object, opts: object) => Promise<unknown>>;
       try {
         await client[method.localName]!(init, { headers });
         outcome = "ok";
