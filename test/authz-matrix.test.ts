@@ -43,6 +43,7 @@ const CASES: Record<string, { request: (f: Fixture, scope: Scope) => object; exp
   },
   GetSecret: { request: (f) => ({ secretId: f.secretId }), expect: (who, scope) => (scope === "private" && (who === "other" || who === "service") ? "NOT_FOUND" : "ok") },
   ListSecrets: { request: () => ({}), expect: () => "ok" },
+  ListSecretVersions: { request: (f) => ({ secretId: f.secretId }), expect: (who, scope) => (scope === "private" && (who === "other" || who === "service") ? "NOT_FOUND" : "ok") },
   UpdateSecret: { request: (f) => ({ secretId: f.secretId, provider: "p" }), expect: modifyRule },
   RevokeSecret: { request: (f) => ({ secretId: f.secretId }), expect: modifyRule },
   DeleteSecret: { request: (f) => ({ secretId: f.secretId }), expect: modifyRule },

@@ -70,7 +70,10 @@ describe("secretsctl secrets, end to end against a running server", () => {
     const id = JSON.parse(created.stdout).secret_id;
     expect((await json(["update", "my-openai-key", "--model", "gpt-4o"])).model).toBe("gpt-4o");
     expect((await json(["update", "my-openai-key", "--value"], { stdin: "sk-second-version-000003" })).version).toBe(2);
-    expect(await json(["versions", "my-openai-key"])).toMatchObject({ secret_id: id, secret_name: "my-openai-key", current_version: 2 });
+    // Both versions, newest first, with their authors and KEK versions; never a value.
+    const versions = await json(["versions", "my-openai-key"]);
+    expect(versions).toEqual([expect.objectContaining({ version: 2, kek_version: 1 }), expect.objectContaining({ version: 1, kek_version: 1 })]);
+    expect(JSON.stringify(versions)).not.toContain("sk-second-version");
     const binding = await json(["bind", "my-openai-key", "--resource-type", "SCORER_JOB", "--resource-id", "scorer-123", "--name", "api_key"]);
     expect(binding).toMatchObject({ secret_id: id, resource_type: "SCORER_JOB", resource_id: "scorer-123", field_name: "api_key" });
     expect((await json(["list-bindings", "--resource-type", "SCORER_JOB"])).map((b: { binding_id: string }) => b.binding_id)).toContain(binding.binding_id);

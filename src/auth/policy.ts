@@ -95,6 +95,7 @@ export const RPC_POLICY = {
   CreateSecret: { roles: PEOPLE, write: true },
   GetSecret: { roles: ANYONE, secret: "see" },
   ListSecrets: { roles: ANYONE },
+  ListSecretVersions: { roles: ANYONE, secret: "see" },
   UpdateSecret: { roles: PEOPLE, secret: "modify", write: true },
   RevokeSecret: { roles: PEOPLE, secret: "modify", write: true },
   DeleteSecret: { roles: PEOPLE, secret: "modify", write: true },

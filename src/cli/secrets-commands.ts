@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { type ResourceAccess, ResourceAccessSchema, type Secret, type SecretBinding, SecretBindingSchema, SecretSchema } from "../../gen/secrets/v1/service_pb.js";
+import { type ResourceAccess, ResourceAccessSchema, type Secret, type SecretBinding, SecretBindingSchema, SecretSchema, SecretVersionSchema } from "../../gen/secrets/v1/service_pb.js";
 import type { SecretsClient } from "../client/secrets-client.js";
 import { GLOBAL_RESOURCE_TYPE } from "../secrets/resource-access.js";
 import { API_ENV_HELP, type ApiOptions, addApiOptions, apiClient } from "./api.js";
@@ -175,17 +175,12 @@ export function secretsCommands(program: Command): void {
       }),
     );
 
-  command("versions", "a secret's value version (never the value)", ["secretsctl secrets versions my-openai-key"])
+  command("versions", "a secret's stored value versions, newest first: who wrote each, when, under which KEK (never the value)", ["secretsctl secrets versions my-openai-key"])
     .argument("<secret>", "name or id")
     .action(
       api(async (client, g, ref: string) => {
-        const secret = messageRecord(SecretSchema, await secretOf(client, ref), g.output);
-        // The API has no RPC that lists past versions (kept: SECRETS_VERSION_RETENTION), their authors or their KEK versions.
-        printObject(
-          { secret_id: secret.secret_id, secret_name: secret.secret_name, current_version: secret.version, state: secret.state, last_updated_at: secret.last_updated_at, last_updated_by: secret.last_updated_by },
-          g.output,
-        );
-        process.stderr.write("only the current version is shown: the API does not list past value versions\n");
+        const { versions } = await client.listSecretVersions({ secretId: await secretIdOf(client, ref) });
+        printMessages(SecretVersionSchema, versions, g.output, ["version", "created_by", "created_at", "kek_version"]);
       }),
     );
 

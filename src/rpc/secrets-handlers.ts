@@ -35,6 +35,11 @@ export function secretsHandlers(secrets: SecretsService, keyring: KeyringService
       return { secrets: page.items.map(secretToProto), nextPageToken: page.nextPageToken };
     },
 
+    async listSecretVersions(req, ctx) {
+      const versions = await secrets.listVersions(callerOf(ctx), req.secretId);
+      return { versions: versions.map((v) => ({ version: v.version, createdBy: v.createdBy, createdAt: BigInt(v.createdAt.getTime()), kekVersion: v.kekVersion })) };
+    },
+
     async updateSecret(req, ctx) {
       const secret = await secrets.updateSecret(callerOf(ctx), req);
       return { secret: secretToProto(secret), providerCheck: providerCheckOf(rules, secret, valueOf(req)) };

@@ -7,7 +7,7 @@ import { maskFields, maskValue } from "../crypto/masking.js";
 import type { RequestMac } from "../crypto/request-mac.js";
 import type { AuditFilter, AuditStore } from "../store/audit-store.js";
 import { uniqueViolation } from "../store/errors.js";
-import type { AuditRecord, BindingRecord, CurrentValue, SecretRecord } from "../store/records.js";
+import type { AuditRecord, BindingRecord, CurrentValue, SecretRecord, VersionRecord } from "../store/records.js";
 import type { Executor, SecretChanges, SecretsStore } from "../store/secrets-store.js";
 import type { AuditedCalls, Target } from "./audited-calls.js";
 import type { CredentialRules } from "./credential-rules.js";
@@ -230,6 +230,13 @@ export class SecretsService {
       }
     }
     throw notFound(`no secret named "${name}" is visible to you`);
+  }
+
+  async listVersions(caller: Caller, secretId: string): Promise<VersionRecord[]> {
+    return this.calls.read(caller, "ListSecretVersions", { secretId }, async () => {
+      const secret = await this.secretFor(this.store.db, caller, "ListSecretVersions", requireText("secret_id", secretId, 64));
+      return this.store.listVersions(this.store.db, secret.id);
+    });
   }
 
   async listSecrets(caller: Caller, filter: { isShared?: boolean; provider?: string }, page: PageRequest): Promise<{ items: SecretRecord[]; nextPageToken: string }> {

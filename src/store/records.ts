@@ -22,6 +22,14 @@ export interface SecretRecord {
   lastUpdatedAt: Date;
 }
 
+/** One stored value version, as metadata. */
+export interface VersionRecord {
+  version: number;
+  createdBy: string;
+  createdAt: Date;
+  kekVersion: number;
+}
+
 export interface BindingRecord {
   id: string;
   secretId: string;

@@ -2,7 +2,7 @@ import { type SQL, and, asc, count, eq, gt, inArray, lte, ne, or, sql } from "dr
 import { DecryptionError, type EnvelopeCipher, type SealedValue } from "../crypto/envelope.js";
 import type { Db } from "./database.js";
 import { preparedQuery } from "./prepared.js";
-import type { BindingRecord, CurrentValue, IdempotencyRecord, ResolvedRecord, SecretRecord } from "./records.js";
+import type { BindingRecord, CurrentValue, IdempotencyRecord, ResolvedRecord, SecretRecord, VersionRecord } from "./records.js";
 import { idempotencyKeys, secretBindings, secretVersions, secrets } from "./schema.js";
 
 /** The position of one stored value version, for walking them all in order. */
@@ -249,6 +249,15 @@ export class SecretsStore {
   async deleteSecret(ex: Executor, id: string): Promise<boolean> {
     const rows = await ex.delete(secrets).where(eq(secrets.id, id)).returning({ id: secrets.id });
     return rows.length > 0;
+  }
+
+  /** Stored versions of a secret's value, newest first: who wrote each, when, under which KEK (never the value). */
+  async listVersions(ex: Executor, secretId: string): Promise<VersionRecord[]> {
+    return ex
+      .select({ version: secretVersions.version, createdBy: secretVersions.createdBy, createdAt: secretVersions.createdAt, kekVersion: secretVersions.kekVersion })
+      .from(secretVersions)
+      .where(eq(secretVersions.secretId, secretId))
+      .orderBy(sql`${secretVersions.version} desc`);
   }
 
   /** Stored versions of a secret's value, newest first (numbers only). */
