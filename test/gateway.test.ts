@@ -101,6 +101,10 @@ describe.each(Object.keys(transports))("the gateway over %s", (protocol) => {
     expect(ep.modelMappings[0]!.modelDefinition).toMatchObject({ name: n("gpt-4o") });
     expect(ep.fallbackConfig).toMatchObject({ maxAttempts: 1 });
     ids.publicEp = (await gw.createEndpoint({ name: n("public"), modelConfigs: [{ modelDefinitionId: ids.gpt }] }, as(tokens.alice))).endpoint!.endpointId;
+    // Bob's model is in Alice's private endpoint too: the refusal counts that one, never names it.
+    expect(await outcome(gw.deleteModelDefinition({ modelDefinitionId: ids.gpt }, as(tokens.bob)))).toBe(
+      `FailedPrecondition: model definition "${n("gpt-4o")}" is used by endpoint ${n("public")}, 1 endpoint you cannot see: detach it from them first`,
+    );
 
     // An endpoint that uses a private model definition is private.
     expect(await outcome(gw.getEndpoint({ endpointId: ids.privateEp }, as(tokens.bob)))).toMatch(/^NotFound/);

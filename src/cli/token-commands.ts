@@ -3,6 +3,7 @@ import { type ApiToken, ApiTokenSchema, TokenService, WhoAmIResponseSchema } fro
 import { ApiTokens, PrincipalReuseError } from "../auth/api-tokens.js";
 import { ROLES, type Role } from "../auth/principal.js";
 import { apiTokenToProto } from "../rpc/converters.js";
+import { requireTokenName } from "../secrets/validation.js";
 import { TokenStore } from "../store/token-store.js";
 import { API_ENV_HELP, type ApiOptions, addApiOptions, serverAddress, serviceClient } from "./api.js";
 import { CliError, EXIT } from "./exit-codes.js";
@@ -64,7 +65,7 @@ export function tokenCommands(program: Command): void {
         let issued;
         try {
           issued = await new ApiTokens({ store: new TokenStore(db.db) }).issue({
-            name: requireName(opts.name),
+            name: requireTokenName(opts.name),
             role: opts.role,
             description: opts.description,
             createdBy: "secretsctl",
@@ -144,11 +145,6 @@ function printIssued(value: string, record: ApiToken, format: OutputFormat): voi
   else process.stdout.write(`${value}\n`);
   const expires = record.expiresAt ? `, expires ${new Date(Number(record.expiresAt)).toISOString()}` : "";
   process.stderr.write(`token ${record.tokenId} for ${record.name} (${record.roles.join(", ")})${expires}: shown only this once\n`);
-}
-
-function requireName(name: string): string {
-  if (!/^[A-Za-z0-9._@:-]{1,128}$/.test(name)) throw new CliError("--name must be 1-128 characters of letters, digits and . _ @ : -", EXIT.usage);
-  return name;
 }
 
 export function parseDuration(text: string): number {

@@ -157,9 +157,11 @@ export class GatewayService {
     await this.calls.change(caller, "DeleteModelDefinition", modelTarget(modelDefinitionId), (inTransaction) =>
       inTransaction(async (tx) => {
         const current = await this.modifiableModel(tx, caller, "DeleteModelDefinition", modelDefinitionId);
-        const users = await this.store.endpointsUsing(tx, current.id);
-        if (users.length > 0) {
-          throw new ServiceError("FAILED_PRECONDITION", `model definition "${current.name}" is used by endpoint${users.length === 1 ? "" : "s"} ${users.join(", ")}: detach it from them first`);
+        // Endpoints the caller may not see are counted, never named: their names are as private as they are.
+        const { names, others } = await this.store.endpointsUsing(tx, current.id, viewerOf(caller));
+        if (names.length + others > 0) {
+          const listed = [...names, ...(others > 0 ? [`${others} endpoint${others === 1 ? "" : "s"} you cannot see`] : [])];
+          throw new ServiceError("FAILED_PRECONDITION", `model definition "${current.name}" is used by ${names.length > 0 ? `endpoint${names.length === 1 ? "" : "s"} ` : ""}${listed.join(", ")}: detach it from them first`);
         }
         await this.store.deleteModelDefinition(tx, current.id);
       }),

@@ -103,6 +103,17 @@ export class ProviderCatalog {
     );
   }
 
+  /**
+   * The environment variable a key of this provider is meant for when its
+   * creator names none: the catalog's, else the convention <PROVIDER>_API_KEY.
+   */
+  envVarFor(provider: string): string {
+    const known = this.provider(provider)?.defaultEnvVar;
+    if (known) return known;
+    const stem = provider.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+    return stem && !/^\d/.test(stem) ? `${stem}_API_KEY` : "API_KEY";
+  }
+
   hasModel(provider: string, model: string): boolean {
     return this.provider(provider)?.models.some((m) => m.id === model) ?? false;
   }

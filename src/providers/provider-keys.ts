@@ -85,7 +85,7 @@ export class ProviderKeys {
         // One transaction: the secret, its audit event and the key commit together.
         await this.secrets.createSecret(
           caller,
-          { ...s, fieldName: s.fieldName || provider.defaultEnvVar || "API_KEY", provider: provider.id, isShared: input.isShared, requestId: "" },
+          { ...s, fieldName: s.fieldName || this.catalog.envVarFor(provider.id), provider: provider.id, isShared: input.isShared, requestId: "" },
           undefined,
           async (tx, secret) => {
             key = await put(tx, secret);

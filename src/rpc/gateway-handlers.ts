@@ -1,9 +1,9 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { GatewayService as GatewayServiceDesc } from "../../gen/secrets/v1/gateway_pb.js";
-import { defaultFieldName } from "../gateway/api-keys.js";
 import type { ConfigResolver } from "../gateway/resolver.js";
 import type { GatewayService } from "../gateway/service.js";
 import type { SecretsService } from "../secrets/service.js";
+import type { ProviderCatalog } from "../providers/catalog.js";
 import type { CredentialRules } from "../secrets/credential-rules.js";
 import type { ModelDefinitionRecord } from "../store/gateway-records.js";
 import { callerOf } from "./context.js";
@@ -22,7 +22,13 @@ import {
 } from "./gateway-converters.js";
 
 /** Thin handlers: read the caller, call the domain, convert. MLflow's API-key RPCs are served by the secrets domain. */
-export function gatewayHandlers(gateway: GatewayService, resolver: ConfigResolver, secrets: SecretsService, rules: CredentialRules): ServiceImpl<typeof GatewayServiceDesc> {
+export function gatewayHandlers(
+  gateway: GatewayService,
+  resolver: ConfigResolver,
+  secrets: SecretsService,
+  rules: CredentialRules,
+  catalog: Pick<ProviderCatalog, "envVarFor">,
+): ServiceImpl<typeof GatewayServiceDesc> {
   const checkOf = (m: ModelDefinitionRecord) => providerCheckOf(rules, { provider: m.provider, model: m.modelName, authConfig: {} }, undefined);
   return {
     async createModelDefinition(req, ctx) {
@@ -118,7 +124,7 @@ export function gatewayHandlers(gateway: GatewayService, resolver: ConfigResolve
       const { secret } = await secrets.createSecret(callerOf(ctx), {
         secretName: req.secretName,
         secretFields: req.secretValue,
-        fieldName: req.fieldName || defaultFieldName(req.provider),
+        fieldName: req.fieldName || catalog.envVarFor(req.provider),
         provider: req.provider || undefined,
         authConfig: req.authConfig,
         isShared: req.isShared,

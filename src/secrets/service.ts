@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import type { AuditLog } from "../audit/audit-log.js";
-import { RPC_POLICY, type Rpc, allowed, bindingListScope, listScope, resourceAllowed } from "../auth/policy.js";
+import { RPC_POLICY, type ResourceFacts, type Rpc, allowed, bindingListScope, listScope, resourceAllowed } from "../auth/policy.js";
 import { type Caller, hasRole } from "../auth/principal.js";
 import { DecryptionError } from "../crypto/envelope.js";
 import { maskFields, maskValue } from "../crypto/masking.js";
@@ -16,7 +16,6 @@ import { type PageRequest, readPage, toPage } from "./paging.js";
 import type { Quotas } from "./quotas.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { GLOBAL_RESOURCE_TYPE, type ResourceAccess } from "./resource-access.js";
-import type { ResourceFacts } from "../auth/policy.js";
 import {
   API_BASE,
   LIMITS,

@@ -88,7 +88,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const served = [
       { service: SecretsServiceDesc, impl: secretsHandlers(services.secrets, services.keyringService, services.resources, services.credentialRules) },
       { service: TokenServiceDesc, impl: tokenHandlers(services.tokens) },
-      { service: GatewayServiceDesc, impl: gatewayHandlers(services.gateway, services.configResolver, services.secrets, services.credentialRules) },
+      { service: GatewayServiceDesc, impl: gatewayHandlers(services.gateway, services.configResolver, services.secrets, services.credentialRules, services.catalog) },
       { service: ProviderServiceDesc, impl: providerHandlers(services.catalogService, services.providerKeys, services.credentialRules) },
       { service: Health, impl: healthHandlers(monitor, contract.map((s) => s.typeName)) },
       { service: ReflectionV1, impl: reflectionV1Handlers(reflection) },

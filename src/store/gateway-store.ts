@@ -163,15 +163,15 @@ export class GatewayStore {
     await ex.delete(modelDefinitions).where(eq(modelDefinitions.id, id));
   }
 
-  /** The names of the endpoints that use a model definition. */
-  async endpointsUsing(ex: Executor, modelDefinitionId: string): Promise<string[]> {
+  /** The endpoints that use a model definition: the names of those the viewer may see (unset = all), and how many others. */
+  async endpointsUsing(ex: Executor, modelDefinitionId: string, viewer: string | undefined): Promise<{ names: string[]; others: number }> {
     const rows = await ex
-      .selectDistinct({ name: endpoints.name })
+      .selectDistinct({ name: endpoints.name, visible: viewer === undefined ? sql<boolean>`true` : endpointVisible(viewer).mapWith(Boolean) })
       .from(endpointModelMappings)
       .innerJoin(endpoints, eq(endpoints.id, endpointModelMappings.endpointId))
       .where(eq(endpointModelMappings.modelDefinitionId, modelDefinitionId))
       .orderBy(asc(endpoints.name));
-    return rows.map((r) => r.name);
+    return { names: rows.filter((r) => r.visible).map((r) => r.name), others: rows.filter((r) => !r.visible).length };
   }
 
   // --- endpoints

@@ -1555,6 +1555,7 @@ export type CreateGatewaySecretRequest = Message<"secrets.v1.CreateGatewaySecret
 
   /**
    * Not in MLflow: the environment variable the key is meant for; default
+   * the provider's usual one from the catalog (e.g. OPENAI_API_KEY), else
    * <PROVIDER>_API_KEY.
    *
    * @generated from field: string field_name = 6;
