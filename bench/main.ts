@@ -31,6 +31,12 @@ const VALUE = "sk-bench-0123456789abcdefghijklmnopqrstuvwxyz";
 const CHANNELS = 4;
 /** Only scenarios whose name matches (ceilings always run). */
 const ONLY = new RegExp(process.env.BENCH_ONLY ?? ".");
+/** Only databases whose name matches: "pglite", "postgres". */
+const DATABASES = new RegExp(process.env.BENCH_DATABASES ?? ".");
+/** BENCH_TWO_WORKERS=0 skips the last pass with SECRETS_WORKERS=2. */
+const TWO_WORKERS = process.env.BENCH_TWO_WORKERS !== "0";
+/** Only protocols whose name matches: "gRPC h2", "Connect JSON h1". */
+const PROTOCOLS = new RegExp(process.env.BENCH_PROTOCOLS ?? ".");
 
 interface Row extends LoadResult {
   database: string;
@@ -52,7 +58,7 @@ async function main() {
   const databases: DatabaseRun[] = [];
   try {
     // The embedded default always; PostgreSQL too when BENCH_DATABASE_URL names one.
-    const kinds: Array<"pglite" | "postgres"> = process.env.BENCH_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+    const kinds = (process.env.BENCH_DATABASE_URL ? (["pglite", "postgres"] as const) : (["pglite"] as const)).filter((k) => DATABASES.test(k));
     for (const kind of kinds) {
       const run = await benchOn(kind, peer);
       rows.push(...run.rows);
@@ -109,7 +115,7 @@ async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildPr
     const peer = grpcUnary(grpcChannels(peerServer.port, CHANNELS))(Health.method.check);
     // Warm-up, not measured: every path is compiled by the JIT before the first cell counts.
     for (const unary of [grpc, connectJsonUnary(server.port, 16)]) {
-      for (const [, call] of workload(unary, ids)) await runLoad(call, { concurrency: 16, seconds: 0, warmupSeconds: 0.3 });
+      for (const [name, call] of workload(unary, ids)) if (ONLY.test(name) || name.startsWith("ceiling")) await runLoad(call, { concurrency: 16, seconds: 0, warmupSeconds: 0.3 });
     }
     for (const concurrency of CONCURRENCY) {
       const row = (scenario: string, protocol: string, r: LoadResult, ceiling: Row | undefined): Row => ({
@@ -123,6 +129,7 @@ async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildPr
       };
       // gRPC over h2 (what services use), then Connect JSON over HTTP/1.1 keep-alive (what browsers and scripts use).
       for (const [protocol, unary] of [["gRPC h2", grpc], ["Connect JSON h1", connectJsonUnary(server.port, concurrency)]] as const) {
+        if (!PROTOCOLS.test(protocol)) continue;
         const [[name, call], ...rest] = workload(unary, ids);
         const ceiling = await measure(name, protocol, call, server.child.pid!);
         if (protocol === "gRPC h2") await measure("peer ceiling: plain grpc-js", protocol, () => peer({}), peerServer.child.pid!);
@@ -136,7 +143,7 @@ async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildPr
     }
     const peakRssMb = await peakRss(server.child.pid!);
     await stopService(server);
-    if (db) {
+    if (db && TWO_WORKERS) {
       // Both cores: the same scenarios with SECRETS_WORKERS=2, beside the 1-worker figures above.
       const c = Math.max(...CONCURRENCY);
       const two = await startService({ ...env, SECRETS_WORKERS: "2" });
