@@ -2,7 +2,10 @@ import type { CpuSplit } from "./cpu.js";
 
 /** Closed-loop load: `concurrency` callers, each issuing its next call when the previous one answers. */
 export interface LoadResult {
+  /** Measured calls (after the warm-up). */
   requests: number;
+  /** Every call made, warm-up included. */
+  calls: number;
   errors: number;
   rps: number;
   p50Ms: number;
@@ -42,5 +45,5 @@ export async function runLoad(call: (i: number) => Promise<unknown>, opts: { con
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   const perCall = (us: number) => us / Math.max(1, latencies.length);
   const cpuUsPerCall = cpu && { server: perCall(cpu.server), client: perCall(cpu.client), postgres: perCall(cpu.postgres) };
-  return { requests: latencies.length, errors, rps: latencies.length / opts.seconds, p50Ms: at(0.5), p99Ms: at(0.99), cpuUsPerCall };
+  return { requests: latencies.length, calls: n, errors, rps: latencies.length / opts.seconds, p50Ms: at(0.5), p99Ms: at(0.99), cpuUsPerCall };
 }

@@ -27,6 +27,8 @@ const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
 const RESOURCES = SECRETS / 10;
 const TOKEN = `sst_${randomBytes(32).toString("base64url")}`;
 const VALUE = "sk-bench-0123456789abcdefghijklmnopqrstuvwxyz";
+/** Longer than the audit log's flush interval (200 ms), so that a cell's buffered audit rows are counted in it. */
+const AUDIT_FLUSH_MS = 300;
 /** Client connections per target: several, as several client processes would open. */
 const CHANNELS = 4;
 /** Only scenarios whose name matches (ceilings always run). */
@@ -39,6 +41,8 @@ const TWO_WORKERS = process.env.BENCH_TWO_WORKERS !== "0";
 const PROTOCOLS = new RegExp(process.env.BENCH_PROTOCOLS ?? ".");
 
 interface Row extends LoadResult {
+  /** SQL statements the server sent per call, read from its /metrics around the load (undefined where not the server's). */
+  sqlPerCall?: number;
   database: string;
   scenario: string;
   protocol: string;
@@ -122,7 +126,11 @@ async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildPr
         database, scenario, protocol, concurrency, ...r, ceiling: ceiling?.scenario ?? "", ratio: ceiling ? r.rps / ceiling.rps : 1,
       });
       const measure = async (scenario: string, protocol: string, call: (i: number) => Promise<unknown>, pid: number, ceiling?: Row) => {
-        const out = row(scenario, protocol, await load(call, concurrency, pid), ceiling);
+        const counted = pid === server.child.pid && !scenario.startsWith("db ceiling");
+        const before = counted ? await statementsSent(server.port) : 0;
+        const r = await load(call, concurrency, pid);
+        const out = row(scenario, protocol, r, ceiling);
+        if (counted) out.sqlPerCall = ((await statementsSent(server.port, AUDIT_FLUSH_MS)) - before) / r.calls;
         results.push(out);
         progress(out);
         return out;
@@ -334,6 +342,14 @@ async function benchDatabase(admin: string): Promise<{ url: string; drop: () => 
   };
 }
 
+/** The server's count of statements sent to its database, from /metrics, after waiting `afterMs`; NaN from a server without it (an older commit, measured side by side). */
+async function statementsSent(port: number, afterMs = 0): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, afterMs));
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const m = /^secrets_db_statements_total (\d+)$/m.exec(await res.text());
+  return m ? Number(m[1]) : NaN;
+}
+
 async function peakRss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
@@ -351,7 +367,7 @@ function progress(r: Row) {
 }
 
 function report(rows: Row[], extra: Record<string, unknown>) {
-  const header = ["database", "scenario", "protocol", "c", "req/s", "p50 ms", "p99 ms", "errors", "vs ceiling", "CPU µs/call: server", "client", "postgres"];
+  const header = ["database", "scenario", "protocol", "c", "req/s", "p50 ms", "p99 ms", "errors", "vs ceiling", "SQL/call", "CPU µs/call: server", "client", "postgres"];
   const us = (n: number | undefined) => (n === undefined ? "—" : Math.round(n).toString());
   const lines = rows.map((r) => [
     r.database,
@@ -363,6 +379,7 @@ function report(rows: Row[], extra: Record<string, unknown>) {
     r.p99Ms.toFixed(2),
     String(r.errors),
     r.ceiling ? `${(r.ratio * 100).toFixed(0)} %` : "—",
+    r.sqlPerCall === undefined || Number.isNaN(r.sqlPerCall) ? "—" : r.sqlPerCall.toFixed(2),
     us(r.cpuUsPerCall?.server),
     us(r.cpuUsPerCall?.client),
     us(r.cpuUsPerCall?.postgres),

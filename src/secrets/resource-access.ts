@@ -53,8 +53,7 @@ export class ResourceAccess {
   async require(ex: Executor, caller: Caller, rpc: Rpc, key: ResourceKey, opts: { claim?: boolean } = {}): Promise<void> {
     if (key.resourceType === GLOBAL_RESOURCE_TYPE) return;
     const action = resourceActionOf(rpc)!;
-    let facts = await this.store.standing(ex, key, caller.principal.subject);
-    if (opts.claim && facts.owner === undefined) facts = await this.store.claim(ex, key, caller.principal.subject);
+    const facts = await (opts.claim ? this.store.claim(ex, key, caller.principal.subject) : this.store.standing(ex, key, caller.principal.subject));
     if (!resourceAllowed(caller.principal, action, facts)) throw denied(key, action);
   }
 

@@ -171,19 +171,19 @@ export class SecretsService {
       try {
         return await inTransaction(async (tx) => {
           if (bind) await this.resources.require(tx, caller, rpc, bind, { claim: true });
-          const secret = await this.store.createSecret(
+          const { secret, binding } = await this.store.createSecret(
             tx,
             { id: secretId, name, fieldName, isShared, provider, model, authConfig, ...masks(value), createdBy: caller.principal.subject },
             payload,
+            bind && { id: uuidv7(), ...bind, createdBy: caller.principal.subject },
           );
           await this.quotas.checkCreated(tx, caller.principal);
-          const binding = bind && (await this.store.createBinding(tx, { id: uuidv7(), secretId, ...bind, createdBy: caller.principal.subject }));
           if (requestId) {
             const { mac, kekVersion } = this.requestMac.sign(canonical);
             await this.store.recordRequest(tx, caller.principal.subject, requestId, { requestMac: mac, kekVersion, secretId, bindingId: binding?.id ?? null });
           }
           await alsoInTransaction?.(tx, secret);
-          return binding ? { secret: { ...secret, bindingCount: 1 }, binding } : { secret };
+          return binding ? { secret, binding } : { secret };
         });
       } catch (err) {
         if (requestId && uniqueViolation(err) !== undefined) {

@@ -29,6 +29,7 @@ import { createConsoleAssets } from "./console-assets.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { createHttpHandler } from "./http-handler.js";
+import { createMetrics } from "./metrics.js";
 import { createProbes } from "./probes.js";
 import { restRoutes } from "./rest-routes.js";
 import { type Listener, listen } from "./listener.js";
@@ -77,8 +78,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const mounted = [...contract, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
     const interceptors = [refusalInterceptor(), loggingInterceptor(log), errorInterceptor(log)];
+    const authenticator = new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) });
     const admission = createAdmission({
-      authenticator: new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }),
+      authenticator,
       maxInFlight: config.maxInFlight,
       maxInFlightPerPrincipal: config.maxInFlightPerPrincipal,
       callRate: config.callRate,
@@ -109,6 +111,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     });
     const handler = createHttpHandler({
       probes,
+      metrics: createMetrics({ authenticator, counts: database.counts }),
       consoleAssets: createConsoleAssets(),
       router,
       grpcFastPath,

@@ -28,6 +28,8 @@ export interface HttpHandlerOptions {
   log: Logger;
   /** /healthz and /readyz (see probes.ts); returns false for anything else. */
   probes?: (req: Req, res: Res) => boolean;
+  /** GET /metrics (see metrics.ts); returns false for anything else. */
+  metrics?: (req: Req, res: Res) => boolean;
   /** The browser console at /ui/ (see console-assets.ts); returns false for anything else. */
   consoleAssets?: (req: Req, res: Res) => boolean;
 }
@@ -75,6 +77,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: Req, res: 
 
   return (req, res) => {
     if (options.probes?.(req, res)) return;
+    if (options.metrics?.(req, res)) return;
     if (options.consoleAssets?.(req, res)) return;
     if (options.grpcFastPath && req.httpVersion === "2.0" && options.grpcFastPath(req as Http2ServerRequest, res as Http2ServerResponse)) return;
     if (cors(req, res) === "answered") return;

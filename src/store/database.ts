@@ -10,6 +10,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import * as schema from "./schema.js";
+import { StatementCounter, type StatementCounts, countingPglite } from "./statement-counter.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -19,6 +20,8 @@ export interface Database {
   kind: "postgres" | "pglite";
   /** A connectivity probe for health checks. */
   ping(): Promise<void>;
+  /** Statements and transactions sent so far by this process. */
+  counts(): StatementCounts;
   close(): Promise<void>;
 }
 
@@ -75,7 +78,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     idle_timeout: 60,
     onnotice: () => {},
   });
-  const db = drizzlePostgres(preparedByDefault(client), { schema });
+  const counter = new StatementCounter();
+  const db = drizzlePostgres(preparedByDefault(client, counter), { schema });
   try {
     if (options.migrate !== false) {
       const lockConn = await client.reserve();
@@ -97,6 +101,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ping: async () => {
       await client`select 1`;
     },
+    counts: () => counter.snapshot(),
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -107,17 +112,24 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
  * Parse/Describe round trip: measured here at ~0.5 ms per query against
  * ~0.15 ms prepared. drizzle's SQL text is stable per query shape, so letting
  * postgres.js prepare (and cache per connection) every statement is safe;
- * transactions get the same treatment through `begin`.
+ * transactions get the same treatment through `begin`. Every statement
+ * passes here, so this is also where they are counted.
  */
-function preparedByDefault<T extends Pick<postgres.Sql, "unsafe">>(sql: T): T {
+function preparedByDefault<T extends Pick<postgres.Sql, "unsafe">>(sql: T, counter: StatementCounter): T {
   const target = sql as unknown as { unsafe: (q: string, p?: unknown[], o?: object) => unknown; begin?: (...args: unknown[]) => Promise<unknown> };
   const unsafe = target.unsafe.bind(sql);
-  target.unsafe = (query, params, options) => unsafe(query, params, { ...options, prepare: true });
+  target.unsafe = (query, params, options) => {
+    counter.statements++;
+    return unsafe(query, params, { ...options, prepare: true });
+  };
   if (typeof target.begin === "function") {
     const begin = target.begin.bind(sql);
     target.begin = (...args) => {
+      // postgres.js sends its BEGIN through unsafe (counted there) and its COMMIT or ROLLBACK past it.
+      counter.transactions++;
+      counter.statements++;
       const fn = args.pop() as (tx: Pick<postgres.Sql, "unsafe">) => unknown;
-      return begin(...args, (tx: Pick<postgres.Sql, "unsafe">) => fn(preparedByDefault(tx)));
+      return begin(...args, (tx: Pick<postgres.Sql, "unsafe">) => fn(preparedByDefault(tx, counter)));
     };
   }
   return sql;
@@ -129,7 +141,8 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
   let client: PGlite | undefined;
   try {
     client = await PGlite.create(pglitePath(dataDir));
-    const db = drizzlePglite(client, { schema });
+    const counter = new StatementCounter();
+    const db = drizzlePglite(countingPglite(client, counter), { schema });
     // PGlite is one connection in one process (guarded by the lock): no advisory lock needed.
     if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
     const pg = client;
@@ -139,6 +152,7 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
       ping: async () => {
         await pg.query("select 1");
       },
+      counts: () => counter.snapshot(),
       close: async () => {
         try {
           await pg.close();

@@ -33,13 +33,22 @@ export class ResourceStore {
 
   /**
    * Makes `principal` the owner of a resource nobody owns yet, inside the
-   * caller's transaction (a bind that fails takes its claim back with it).
-   * Returns the standing afterwards: whoever claimed it first owns it.
+   * caller's transaction (a bind that fails takes its claim back with it),
+   * and returns the standing afterwards: whoever claimed it first owns it.
+   * One statement: the claim, or else the row already there, which the
+   * statement's snapshot shows unless a concurrent claim is still in flight.
    */
   async claim(ex: Executor, key: ResourceKey, principal: string): Promise<ResourceStanding> {
-    await ex.insert(resources).values({ ...key, owner: principal, lastUpdatedBy: principal }).onConflictDoNothing();
-    // A statement of its own: a claim that waited for a concurrent one sees that one's row only in a new snapshot.
-    return this.standing(ex, key, principal);
+    const claimed = ex.$with("claimed").as(
+      ex.insert(resources).values({ ...key, owner: principal, lastUpdatedBy: principal }).onConflictDoNothing().returning({ owner: resources.owner }),
+    );
+    const existing = ex.select({ owner: resources.owner, granted: granted(principal) }).from(resources).where(at(key));
+    const [row] = await ex
+      .with(claimed)
+      .select({ owner: sql<string>`s.owner`, granted: sql<boolean>`s.granted` })
+      .from(sql`(select "owner", false as "granted" from ${claimed} union all ${existing}) as s`);
+    // That claim waited for the concurrent one: its row is seen in a new snapshot, so a statement of its own.
+    return row ? { owner: row.owner, granted: row.granted === true } : this.standing(ex, key, principal);
   }
 
   async get(ex: Executor, key: ResourceKey): Promise<ResourceAccessRecord> {

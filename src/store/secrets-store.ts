@@ -162,17 +162,38 @@ export class SecretsStore {
     return this.db.transaction((tx) => fn(tx as unknown as Executor));
   }
 
-  async createSecret(ex: Executor, input: NewSecret, payload: Buffer): Promise<SecretRecord> {
+  /**
+   * The secret, its first value version and, when given, its binding, in one
+   * statement: every column of the new rows is known here, so nothing is read
+   * back (a unique violation still names its constraint).
+   */
+  async createSecret(ex: Executor, input: NewSecret, payload: Buffer, binding?: Omit<NewBinding, "secretId">): Promise<{ secret: SecretRecord; binding?: BindingRecord }> {
     const now = new Date();
-    await ex.insert(secrets).values({
+    const secret: SecretRecord = {
       ...input,
-      currentVersion: 1,
-      lastUpdatedBy: input.createdBy,
+      state: "ACTIVE",
+      version: 1,
+      revision: 1,
+      bindingCount: binding ? 1 : 0,
       createdAt: now,
+      lastUpdatedBy: input.createdBy,
       lastUpdatedAt: now,
-    });
-    await this.insertVersion(ex, input.id, input.name, 1, payload, input.createdBy);
-    return (await this.getSecret(ex, input.id))!;
+    };
+    const inserted = ex.$with("inserted_secret").as(
+      ex
+        .insert(secrets)
+        .values({ ...input, state: "ACTIVE", currentVersion: 1, revision: 1, createdAt: now, lastUpdatedBy: input.createdBy, lastUpdatedAt: now })
+        .returning({ id: secrets.id }),
+    );
+    const version = this.versionRow(input.id, input.name, 1, payload, input.createdBy, now);
+    if (!binding) {
+      await ex.with(inserted).insert(secretVersions).values(version);
+      return { secret };
+    }
+    const bound: BindingRecord = { ...binding, secretId: input.id, createdAt: now };
+    const versioned = ex.$with("inserted_version").as(ex.insert(secretVersions).values(version).returning({ version: secretVersions.version }));
+    await ex.with(inserted, versioned).insert(secretBindings).values(bound);
+    return { secret, binding: bound };
   }
 
   async getSecret(ex: Executor, id: string, opts: { lock?: boolean } = {}): Promise<SecretRecord | undefined> {
@@ -214,11 +235,32 @@ export class SecretsStore {
   /**
    * Applies changes only if the secret is still at expectedRevision; returns
    * undefined when it is not (someone else changed it first). A new value
-   * becomes the next version, and versions beyond the retention are dropped.
+   * becomes the next version, and versions beyond the retention are dropped,
+   * in the same statement. Runs in the transaction that locked `current`:
+   * the new version's row is written whether or not the revision matched,
+   * and the caller's refusal of undefined rolls it back.
    */
   async updateSecret(ex: Executor, current: SecretRecord, expectedRevision: number, changes: SecretChanges): Promise<SecretRecord | undefined> {
     const version = changes.value ? current.version + 1 : current.version;
-    const updated = await ex
+    const now = new Date();
+    const writes = changes.value
+      ? [
+          ex.$with("added_version").as(
+            ex
+              .insert(secretVersions)
+              .values(this.versionRow(current.id, current.name, version, changes.value.payload, changes.updatedBy, now))
+              .returning({ version: secretVersions.version }),
+          ),
+          ex.$with("pruned_versions").as(
+            ex
+              .delete(secretVersions)
+              .where(and(eq(secretVersions.secretId, current.id), lte(secretVersions.version, version - this.retention)))
+              .returning({ version: secretVersions.version }),
+          ),
+        ]
+      : [];
+    const [updated] = await ex
+      .with(...writes)
       .update(secrets)
       .set({
         ...(changes.provider !== undefined && { provider: changes.provider }),
@@ -232,18 +274,11 @@ export class SecretsStore {
         }),
         revision: sql`${secrets.revision} + 1`,
         lastUpdatedBy: changes.updatedBy,
-        lastUpdatedAt: new Date(),
+        lastUpdatedAt: now,
       })
       .where(and(eq(secrets.id, current.id), eq(secrets.revision, expectedRevision)))
-      .returning({ id: secrets.id });
-    if (updated.length === 0) return undefined;
-    if (changes.value) {
-      await this.insertVersion(ex, current.id, current.name, version, changes.value.payload, changes.updatedBy);
-      await ex
-        .delete(secretVersions)
-        .where(and(eq(secretVersions.secretId, current.id), lte(secretVersions.version, version - this.retention)));
-    }
-    return this.getSecret(ex, current.id);
+      .returning(secretColumns);
+    return updated as SecretRecord | undefined;
   }
 
   async deleteSecret(ex: Executor, id: string): Promise<boolean> {
@@ -489,8 +524,7 @@ export class SecretsStore {
     return rows.map(({ secretId, secretName, version, ...sealed }) => ({ address: { secretId, secretName, version }, sealed }));
   }
 
-  private async insertVersion(ex: Executor, secretId: string, secretName: string, version: number, payload: Buffer, createdBy: string) {
-    const sealed = this.cipher.seal({ secretId, secretName, version }, payload);
-    await ex.insert(secretVersions).values({ secretId, version, createdBy, ...sealed });
+  private versionRow(secretId: string, secretName: string, version: number, payload: Buffer, createdBy: string, createdAt: Date) {
+    return { secretId, version, createdBy, createdAt, ...this.cipher.seal({ secretId, secretName, version }, payload) };
   }
 }

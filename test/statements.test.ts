@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Caller } from "../src/auth/principal.js";
+import type { CreateSecretInput } from "../src/secrets/service.js";
+import { backends } from "./support/database.js";
+import { type TestServices, admin, alice, openTestServices, scorer } from "./support/services.js";
+
+// What each RPC sends to the database, counted by the driver wrapper (BEGIN and COMMIT included, its
+// audit event too): a change that adds a round trip to a hot path fails here, not only in the bench.
+const input = (name: string, overrides: Partial<CreateSecretInput> = {}): CreateSecretInput => ({
+  secretName: name,
+  secretValue: `sk-statements-${name}-0123456789`,
+  secretFields: {},
+  fieldName: "OPENAI_API_KEY",
+  authConfig: {},
+  isShared: true,
+  requestId: "",
+  ...overrides,
+});
+
+describe.each(backends())("statements per call on %s", (backend) => {
+  let s: TestServices;
+  let n = 0;
+  const name = () => `stmt-${++n}`;
+
+  /** Statements sent by fn and by the audit events it left (flushed before counting). */
+  async function statementsOf(fn: () => Promise<unknown>): Promise<number> {
+    await s.audit.flush();
+    const before = s.database.counts().statements;
+    await fn();
+    await s.audit.flush();
+    return s.database.counts().statements - before;
+  }
+
+  beforeAll(async () => {
+    s = await openTestServices(backend);
+  });
+  afterAll(async () => {
+    await s?.dispose();
+  });
+
+  it("counts a transaction's BEGIN and COMMIT, or ROLLBACK, with its statements", async () => {
+    const before = s.database.counts();
+    await s.database.db.transaction(async (tx) => {
+      await tx.execute("select 1");
+    });
+    await expect(
+      s.database.db.transaction(async (tx) => {
+        await tx.execute("select 1");
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    await s.database.db.execute("select 1");
+    const after = s.database.counts();
+    expect(after.transactions - before.transactions).toBe(2);
+    expect(after.statements - before.statements).toBe(3 + 3 + 1);
+  });
+
+  it("reads: one query, and one insert for the batch of audit events", async () => {
+    const { secret } = await s.secrets.createSecret(admin, input(name()), { resourceType: "JOB", resourceId: "reads", fieldName: "OPENAI_API_KEY" });
+    expect(await statementsOf(() => s.secrets.getSecret(admin, { secretId: secret.id }))).toBe(2);
+    expect(await statementsOf(() => s.secrets.listSecrets(admin, {}, { pageSize: 100, pageToken: "" }))).toBe(2);
+    // The resolve's audit event is written before the value leaves, in its own statement.
+    expect(await statementsOf(() => s.secrets.resolveResourceSecrets(scorer, "JOB", "reads"))).toBe(2);
+  });
+
+  it("creates: the secret, its first version and its binding in one statement", async () => {
+    // BEGIN, the resource claimed (or found), the three rows, the audit event, COMMIT.
+    expect(await statementsOf(() => s.secrets.createSecret(admin, input(name()), { resourceType: "JOB", resourceId: name(), fieldName: "K" }))).toBe(5);
+    expect(await statementsOf(() => s.secrets.createSecret(admin, input(name()), { resourceType: "JOB", resourceId: "reads", fieldName: name().toUpperCase().replace("-", "_") }))).toBe(5);
+    expect(await statementsOf(() => s.secrets.createSecret(admin, input(name())))).toBe(4);
+    // A user's create is checked against the quotas: the owner's advisory lock, the count, the stored bytes.
+    expect(await statementsOf(() => s.secrets.createSecret(alice, input(name(), { isShared: false })))).toBe(4 + 3);
+  });
+
+  it("updates: the new version, the pruning and the new revision in one statement", async () => {
+    const update = (by: Caller, secretId: string, value: string) => s.secrets.updateSecret(by, { secretId, secretValue: value, secretFields: {}, authConfig: {}, clearAuthConfig: false });
+    const { secret } = await s.secrets.createSecret(admin, input(name()));
+    // BEGIN, the locking read, the update with its version and pruning, the audit event, COMMIT.
+    for (let i = 0; i < 12; i++) expect(await statementsOf(() => update(admin, secret.id, `sk-statements-new-${i}-0123456789`))).toBe(5);
+    expect(await statementsOf(() => s.secrets.revokeSecret(admin, secret.id))).toBe(5);
+    const own = await s.secrets.createSecret(alice, input(name(), { isShared: false }));
+    // A user's new value is checked against the byte quota: the advisory lock and the sum.
+    expect(await statementsOf(() => update(alice, own.secret.id, "sk-statements-alice-0123456789"))).toBe(5 + 2);
+  });
+});
