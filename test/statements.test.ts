@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Caller } from "../src/auth/principal.js";
 import type { CreateSecretInput } from "../src/secrets/service.js";
@@ -81,5 +82,23 @@ describe.each(backends())("statements per call on %s", (backend) => {
     const own = await s.secrets.createSecret(alice, input(name(), { isShared: false }));
     // A user's new value is checked against the byte quota: the advisory lock and the sum.
     expect(await statementsOf(() => update(alice, own.secret.id, "sk-statements-alice-0123456789"))).toBe(5 + 2);
+  });
+
+  it("a change whose audit event fails (sent with its COMMIT) commits nothing, and the connection serves the next call", async () => {
+    const { secret } = await s.secrets.createSecret(admin, input(name()));
+    await s.database.db.execute(sql.raw("create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused'; end $$"));
+    await s.database.db.execute(sql.raw("create trigger refuse_audit before insert on audit_events for each row when (new.request_id = 'refuse-audit') execute function refuse_audit()"));
+    try {
+      const refused = { ...admin, requestId: "refuse-audit" };
+      const update = (by: Caller) => s.secrets.updateSecret(by, { secretId: secret.id, secretValue: "sk-statements-refused-0123456789", secretFields: {}, authConfig: {}, clearAuthConfig: false });
+      await expect(update(refused)).rejects.toThrow(/audit refused|rolled back/);
+      expect((await s.secrets.getSecret(admin, { secretId: secret.id })).version).toBe(1);
+      await expect(s.secrets.createSecret(refused, input(name()), { resourceType: "JOB", resourceId: "refused", fieldName: "K" })).rejects.toThrow();
+      expect((await s.secrets.listBindings(admin, { resourceType: "JOB", resourceId: "refused" }, { pageSize: 10, pageToken: "" })).items).toEqual([]);
+      expect((await update(admin)).version).toBe(2);
+    } finally {
+      await s.database.db.execute(sql.raw("drop trigger refuse_audit on audit_events"));
+      await s.database.db.execute(sql.raw("drop function refuse_audit()"));
+    }
   });
 });

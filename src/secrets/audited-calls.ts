@@ -34,11 +34,16 @@ export class AuditedCalls {
     try {
       authorize(caller, rpc);
       const result = await fn(async (work) => {
+        let written: Promise<void> | undefined;
         const r = await this.options.transaction(async (tx) => {
           const out = await work(tx);
-          await audit.write(tx, caller, { action: rpc, ...audited, outcome: "ok" });
+          // Left in flight, so that it shares COMMIT's write: if it fails, the transaction is aborted and
+          // its COMMIT rolls everything back, and the failure is thrown below.
+          written = audit.write(tx, caller, { action: rpc, ...audited, outcome: "ok" });
+          written.catch(() => {});
           return out;
         });
+        await written;
         committed = true;
         return r;
       });

@@ -79,7 +79,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     onnotice: () => {},
   });
   const counter = new StatementCounter();
-  const db = drizzlePostgres(preparedByDefault(client, counter), { schema });
+  const db = drizzlePostgres(pipelinedTransactions(preparedByDefault(client, counter), counter), { schema });
   try {
     if (options.migrate !== false) {
       const lockConn = await client.reserve();
@@ -111,28 +111,58 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
  * and an unprepared statement with parameters costs postgres.js an extra
  * Parse/Describe round trip: measured here at ~0.5 ms per query against
  * ~0.15 ms prepared. drizzle's SQL text is stable per query shape, so letting
- * postgres.js prepare (and cache per connection) every statement is safe;
- * transactions get the same treatment through `begin`. Every statement
- * passes here, so this is also where they are counted.
+ * postgres.js prepare (and cache per connection) every statement is safe.
+ * Every statement passes here, so this is also where they are counted.
  */
 function preparedByDefault<T extends Pick<postgres.Sql, "unsafe">>(sql: T, counter: StatementCounter): T {
-  const target = sql as unknown as { unsafe: (q: string, p?: unknown[], o?: object) => unknown; begin?: (...args: unknown[]) => Promise<unknown> };
+  const target = sql as unknown as { unsafe: (q: string, p?: unknown[], o?: object) => unknown };
   const unsafe = target.unsafe.bind(sql);
   target.unsafe = (query, params, options) => {
     counter.statements++;
     return unsafe(query, params, { ...options, prepare: true });
   };
-  if (typeof target.begin === "function") {
-    const begin = target.begin.bind(sql);
-    target.begin = (...args) => {
-      // postgres.js sends its BEGIN through unsafe (counted there) and its COMMIT or ROLLBACK past it.
-      counter.transactions++;
-      counter.statements++;
-      const fn = args.pop() as (tx: Pick<postgres.Sql, "unsafe">) => unknown;
-      return begin(...args, (tx: Pick<postgres.Sql, "unsafe">) => fn(preparedByDefault(tx, counter)));
-    };
-  }
   return sql;
+}
+
+/**
+ * Transactions for drizzle on a reserved connection, with BEGIN sent in the
+ * same write as the transaction's first statement. postgres.js's own
+ * `begin` waits for BEGIN's answer first: a round trip, and a wake-up of the
+ * backend, for nothing (BEGIN cannot fail on a live connection, and on a dead
+ * one every statement after it fails too). COMMIT goes out as soon as the
+ * work resolves, so a statement the work left in flight (its audit event)
+ * shares COMMIT's write; if that statement failed, PostgreSQL answers the
+ * COMMIT of the aborted transaction with ROLLBACK, and so does this.
+ */
+function pipelinedTransactions(client: postgres.Sql, counter: StatementCounter): postgres.Sql {
+  const target = client as unknown as { begin: (...args: unknown[]) => Promise<unknown> };
+  target.begin = async (...args) => {
+    if (args.length !== 1) throw new Error("transaction options are not supported");
+    const work = args[0] as (tx: postgres.Sql) => Promise<unknown>;
+    const conn = await client.reserve();
+    // BEGIN and COMMIT or ROLLBACK, counted here rather than as the work's statements.
+    const control = conn.unsafe.bind(conn);
+    counter.transactions++;
+    counter.statements += 2;
+    try {
+      const begun = control("begin").execute();
+      begun.catch(() => {});
+      let result: unknown;
+      try {
+        result = await work(preparedByDefault(conn, counter));
+        await begun;
+      } catch (err) {
+        await control("rollback").catch(() => {});
+        throw err;
+      }
+      const committed = await control("commit");
+      if (committed.command === "ROLLBACK") throw new Error("the transaction was rolled back: a statement in it failed");
+      return result;
+    } finally {
+      conn.release();
+    }
+  };
+  return client;
 }
 
 async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Database> {
