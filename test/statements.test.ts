@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Caller } from "../src/auth/principal.js";
@@ -100,5 +101,20 @@ describe.each(backends())("statements per call on %s", (backend) => {
       await s.database.db.execute(sql.raw("drop trigger refuse_audit on audit_events"));
       await s.database.db.execute(sql.raw("drop function refuse_audit()"));
     }
+  });
+
+  it("a query rendered once runs on each transaction's own connection: it sees that transaction's rows", async () => {
+    const { secret } = await s.secrets.createSecret(admin, input(name()));
+    // Rendered outside any transaction first, then run inside two.
+    expect(await s.store.getSecret(s.database.db, secret.id)).toBeDefined();
+    const seen = await s.store.transaction(async (tx) => {
+      const fresh = input(name());
+      const { secret: inner } = await s.store.createSecret(tx, { id: randomUUID(), name: fresh.secretName, fieldName: "K", isShared: true, provider: null, model: null, authConfig: {}, maskedValue: "sk-...", maskedFields: {}, createdBy: "root" }, Buffer.from('{"value":"x"}'));
+      const inTx = await s.store.getSecret(tx, inner.id);
+      // PGlite is one connection: a query outside the transaction would wait for it to end.
+      const outside = backend === "postgres" ? await s.store.getSecret(s.database.db, inner.id) : undefined;
+      throw Object.assign(new Error("roll back"), { seen: { inTx: inTx?.id === inner.id, outside: outside === undefined } });
+    }).catch((e: { seen?: unknown }) => e.seen);
+    expect(seen).toEqual({ inTx: true, outside: true });
   });
 });

@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { ResourceAccessRecord } from "./records.js";
 import { resourceGrants, resources } from "./schema.js";
+import { preparedQuery } from "./prepared.js";
 import type { Executor } from "./secrets-store.js";
 
 export interface ResourceKey {
@@ -20,14 +21,37 @@ const at = (k: ResourceKey) => and(eq(resources.resourceType, k.resourceType), e
 const grantsOf = (k: ResourceKey) => and(eq(resourceGrants.resourceType, k.resourceType), eq(resourceGrants.resourceId, k.resourceId));
 
 // Written out: drizzle renders columns unqualified inside sql``, which would make the correlation ambiguous.
-const granted = (principal: string) =>
+const granted = (principal: unknown) =>
   sql<boolean>`exists (select 1 from resource_grants g where g.resource_type = "resources"."resource_type" and g.resource_id = "resources"."resource_id" and g.principal = ${principal})`;
+
+const placeholder = sql.placeholder;
+const atPlaceholders = and(eq(resources.resourceType, placeholder("resourceType")), eq(resources.resourceId, placeholder("resourceId")));
+type StandingParams = { resourceType: string; resourceId: string; principal: string };
+type StandingRow = { owner: string; granted: boolean };
+
+const standingQuery = (ex: Executor) => ex.select({ owner: resources.owner, granted: granted(placeholder("principal")) }).from(resources).where(atPlaceholders);
+const standingOf = preparedQuery<StandingParams, StandingRow[]>("resource_standing", standingQuery);
+
+// The claim, or else the row already there, which the statement's snapshot shows unless a concurrent claim is still in flight.
+const claimOrStanding = preparedQuery<StandingParams, StandingRow[]>("resource_claim", (ex) => {
+  const claimed = ex.$with("claimed").as(
+    ex
+      .insert(resources)
+      .values({ resourceType: placeholder("resourceType"), resourceId: placeholder("resourceId"), owner: placeholder("principal"), lastUpdatedBy: placeholder("principal") })
+      .onConflictDoNothing()
+      .returning({ owner: resources.owner }),
+  );
+  return ex
+    .with(claimed)
+    .select({ owner: sql<string>`s.owner`, granted: sql<boolean>`s.granted` })
+    .from(sql`(select "owner", false as "granted" from ${claimed} union all ${standingQuery(ex)}) as s`);
+});
 
 /** Resource owners and grants. */
 export class ResourceStore {
   /** The owner of a resource and whether `principal` holds a grant on it, in one statement. */
   async standing(ex: Executor, key: ResourceKey, principal: string): Promise<ResourceStanding> {
-    const [row] = await ex.select({ owner: resources.owner, granted: granted(principal) }).from(resources).where(at(key));
+    const [row] = await standingOf(ex, { ...key, principal });
     return { owner: row?.owner, granted: row?.granted === true };
   }
 
@@ -39,14 +63,7 @@ export class ResourceStore {
    * statement's snapshot shows unless a concurrent claim is still in flight.
    */
   async claim(ex: Executor, key: ResourceKey, principal: string): Promise<ResourceStanding> {
-    const claimed = ex.$with("claimed").as(
-      ex.insert(resources).values({ ...key, owner: principal, lastUpdatedBy: principal }).onConflictDoNothing().returning({ owner: resources.owner }),
-    );
-    const existing = ex.select({ owner: resources.owner, granted: granted(principal) }).from(resources).where(at(key));
-    const [row] = await ex
-      .with(claimed)
-      .select({ owner: sql<string>`s.owner`, granted: sql<boolean>`s.granted` })
-      .from(sql`(select "owner", false as "granted" from ${claimed} union all ${existing}) as s`);
+    const [row] = await claimOrStanding(ex, { ...key, principal });
     // That claim waited for the concurrent one: its row is seen in a new snapshot, so a statement of its own.
     return row ? { owner: row.owner, granted: row.granted === true } : this.standing(ex, key, principal);
   }

@@ -1,7 +1,7 @@
 import { type SQL, and, asc, count, eq, gt, inArray, lte, ne, or, sql } from "drizzle-orm";
 import { DecryptionError, type EnvelopeCipher, type SealedValue } from "../crypto/envelope.js";
 import type { Db } from "./database.js";
-import { preparedQuery } from "./prepared.js";
+import { type Preparable, preparedQuery, preparedShapes } from "./prepared.js";
 import type { BindingRecord, CurrentValue, IdempotencyRecord, ResolvedRecord, SecretRecord, VersionRecord } from "./records.js";
 import { idempotencyKeys, secretBindings, secretVersions, secrets } from "./schema.js";
 
@@ -133,6 +133,108 @@ const boundValues = (withField: boolean) =>
 const boundValuesOfResource = boundValues(false);
 const boundValueOfField = boundValues(true);
 
+const placeholder = sql.placeholder;
+
+/** A new secret and its first version, and for "bound" its binding: one statement of CTEs. */
+const insertSecretRows = preparedShapes<"bound" | "unbound", Record<string, unknown>, unknown>("insert_secret", (ex, shape) => {
+  const secret = ex.$with("inserted_secret").as(
+    ex
+      .insert(secrets)
+      .values({
+        id: placeholder("id"),
+        name: placeholder("name"),
+        fieldName: placeholder("fieldName"),
+        isShared: placeholder("isShared"),
+        state: "ACTIVE",
+        provider: placeholder("provider"),
+        model: placeholder("model"),
+        authConfig: placeholder("authConfig"),
+        maskedValue: placeholder("maskedValue"),
+        maskedFields: placeholder("maskedFields"),
+        currentVersion: 1,
+        revision: 1,
+        createdBy: placeholder("createdBy"),
+        createdAt: placeholder("now"),
+        lastUpdatedBy: placeholder("createdBy"),
+        lastUpdatedAt: placeholder("now"),
+      })
+      .returning({ id: secrets.id }),
+  );
+  const version = {
+    secretId: placeholder("id"),
+    version: 1,
+    kekVersion: placeholder("kekVersion"),
+    nonce: placeholder("nonce"),
+    ciphertext: placeholder("ciphertext"),
+    wrappedDek: placeholder("wrappedDek"),
+    createdBy: placeholder("createdBy"),
+    createdAt: placeholder("now"),
+  };
+  if (shape === "unbound") return ex.with(secret).insert(secretVersions).values(version);
+  const versioned = ex.$with("inserted_version").as(ex.insert(secretVersions).values(version).returning({ version: secretVersions.version }));
+  return ex.with(secret, versioned).insert(secretBindings).values({
+    id: placeholder("bindingId"),
+    secretId: placeholder("id"),
+    resourceType: placeholder("resourceType"),
+    resourceId: placeholder("resourceId"),
+    fieldName: placeholder("bindingField"),
+    createdBy: placeholder("createdBy"),
+    createdAt: placeholder("now"),
+  });
+});
+
+/** Which of a secret's columns an update sets, in a fixed order: "value", "provider,model", … */
+type UpdateShape = string;
+
+
+/** The update of a secret for each shape of change; a new value also inserts its version and prunes the oldest, as CTEs of the same statement. */
+const updateSecretRow = preparedShapes<UpdateShape, Record<string, unknown>, SecretRecord[]>("update_secret", (ex, shape) => {
+  const sets = new Set(shape.split(","));
+  const value = sets.has("value");
+  const writes = value
+    ? [
+        ex.$with("added_version").as(
+          ex
+            .insert(secretVersions)
+            .values({
+              secretId: placeholder("id"),
+              version: placeholder("version"),
+              kekVersion: placeholder("kekVersion"),
+              nonce: placeholder("nonce"),
+              ciphertext: placeholder("ciphertext"),
+              wrappedDek: placeholder("wrappedDek"),
+              createdBy: placeholder("updatedBy"),
+              createdAt: placeholder("now"),
+            })
+            .returning({ version: secretVersions.version }),
+        ),
+        ex.$with("pruned_versions").as(
+          ex
+            .delete(secretVersions)
+            .where(and(eq(secretVersions.secretId, placeholder("id")), lte(secretVersions.version, placeholder("oldest"))))
+            .returning({ version: secretVersions.version }),
+        ),
+      ]
+    : [];
+  // Placeholders, which drizzle encodes as the columns they fill (its types only admit values).
+  const set: Record<string, unknown> = {
+    ...(sets.has("provider") && { provider: placeholder("provider") }),
+    ...(sets.has("model") && { model: placeholder("model") }),
+    ...(sets.has("authConfig") && { authConfig: placeholder("authConfig") }),
+    ...(sets.has("state") && { state: placeholder("state") }),
+    ...(value && { maskedValue: placeholder("maskedValue"), maskedFields: placeholder("maskedFields"), currentVersion: placeholder("version") }),
+    revision: sql`${secrets.revision} + 1`,
+    lastUpdatedBy: placeholder("updatedBy"),
+    lastUpdatedAt: placeholder("now"),
+  };
+  return ex
+    .with(...writes)
+    .update(secrets)
+    .set(set as Partial<typeof secrets.$inferInsert>)
+    .where(and(eq(secrets.id, placeholder("id")), eq(secrets.revision, placeholder("revision"))))
+    .returning(secretColumns) as unknown as Preparable<SecretRecord[]>;
+});
+
 // Written out: drizzle renders columns unqualified inside sql``, which would make the correlation ambiguous.
 function bindingVisible(viewer: string | undefined): SQL | undefined {
   if (viewer === undefined) return undefined;
@@ -179,21 +281,15 @@ export class SecretsStore {
       lastUpdatedBy: input.createdBy,
       lastUpdatedAt: now,
     };
-    const inserted = ex.$with("inserted_secret").as(
-      ex
-        .insert(secrets)
-        .values({ ...input, state: "ACTIVE", currentVersion: 1, revision: 1, createdAt: now, lastUpdatedBy: input.createdBy, lastUpdatedAt: now })
-        .returning({ id: secrets.id }),
-    );
-    const version = this.versionRow(input.id, input.name, 1, payload, input.createdBy, now);
-    if (!binding) {
-      await ex.with(inserted).insert(secretVersions).values(version);
-      return { secret };
-    }
-    const bound: BindingRecord = { ...binding, secretId: input.id, createdAt: now };
-    const versioned = ex.$with("inserted_version").as(ex.insert(secretVersions).values(version).returning({ version: secretVersions.version }));
-    await ex.with(inserted, versioned).insert(secretBindings).values(bound);
-    return { secret, binding: bound };
+    const sealed = this.cipher.seal({ secretId: input.id, secretName: input.name, version: 1 }, payload);
+    const bound: BindingRecord | undefined = binding && { ...binding, secretId: input.id, createdAt: now };
+    await insertSecretRows(ex, bound ? "bound" : "unbound", {
+      ...input,
+      now,
+      ...sealed,
+      ...(bound && { bindingId: bound.id, resourceType: bound.resourceType, resourceId: bound.resourceId, bindingField: bound.fieldName }),
+    });
+    return bound ? { secret, binding: bound } : { secret };
   }
 
   async getSecret(ex: Executor, id: string, opts: { lock?: boolean } = {}): Promise<SecretRecord | undefined> {
@@ -243,42 +339,23 @@ export class SecretsStore {
   async updateSecret(ex: Executor, current: SecretRecord, expectedRevision: number, changes: SecretChanges): Promise<SecretRecord | undefined> {
     const version = changes.value ? current.version + 1 : current.version;
     const now = new Date();
-    const writes = changes.value
-      ? [
-          ex.$with("added_version").as(
-            ex
-              .insert(secretVersions)
-              .values(this.versionRow(current.id, current.name, version, changes.value.payload, changes.updatedBy, now))
-              .returning({ version: secretVersions.version }),
-          ),
-          ex.$with("pruned_versions").as(
-            ex
-              .delete(secretVersions)
-              .where(and(eq(secretVersions.secretId, current.id), lte(secretVersions.version, version - this.retention)))
-              .returning({ version: secretVersions.version }),
-          ),
-        ]
-      : [];
-    const [updated] = await ex
-      .with(...writes)
-      .update(secrets)
-      .set({
-        ...(changes.provider !== undefined && { provider: changes.provider }),
-        ...(changes.model !== undefined && { model: changes.model }),
-        ...(changes.authConfig !== undefined && { authConfig: changes.authConfig }),
-        ...(changes.state !== undefined && { state: changes.state }),
-        ...(changes.value && {
-          maskedValue: changes.value.maskedValue,
-          maskedFields: changes.value.maskedFields,
-          currentVersion: version,
-        }),
-        revision: sql`${secrets.revision} + 1`,
-        lastUpdatedBy: changes.updatedBy,
-        lastUpdatedAt: now,
-      })
-      .where(and(eq(secrets.id, current.id), eq(secrets.revision, expectedRevision)))
-      .returning(secretColumns);
-    return updated as SecretRecord | undefined;
+    const shape = (["provider", "model", "authConfig", "state", "value"] as const).filter((k) => changes[k] !== undefined).join(",") as UpdateShape;
+    const [updated] = await updateSecretRow(ex, shape, {
+      id: current.id,
+      revision: expectedRevision,
+      provider: changes.provider,
+      model: changes.model,
+      authConfig: changes.authConfig,
+      state: changes.state,
+      maskedValue: changes.value?.maskedValue,
+      maskedFields: changes.value?.maskedFields,
+      version,
+      oldest: version - this.retention,
+      updatedBy: changes.updatedBy,
+      now,
+      ...(changes.value && this.cipher.seal({ secretId: current.id, secretName: current.name, version }, changes.value.payload)),
+    });
+    return updated;
   }
 
   async deleteSecret(ex: Executor, id: string): Promise<boolean> {
@@ -524,7 +601,4 @@ export class SecretsStore {
     return rows.map(({ secretId, secretName, version, ...sealed }) => ({ address: { secretId, secretName, version }, sealed }));
   }
 
-  private versionRow(secretId: string, secretName: string, version: number, payload: Buffer, createdBy: string, createdAt: Date) {
-    return { secretId, version, createdBy, createdAt, ...this.cipher.seal({ secretId, secretName, version }, payload) };
-  }
 }
