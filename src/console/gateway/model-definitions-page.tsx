@@ -4,7 +4,8 @@ import { type FormEvent, useId, useState } from "react";
 import { GatewayService, type ModelDefinition } from "../../../gen/secrets/v1/gateway_pb.js";
 import { SecretsService } from "../../../gen/secrets/v1/service_pb.js";
 import { formatTime } from "../format.js";
-import { PROVIDER_LIST_ID, ProviderSuggestions } from "../secrets/providers.js";
+import { ModelInput, ProviderSelect } from "../providers/provider-select.js";
+import { useProviderCatalog } from "../providers/use-catalog.js";
 import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
 import { mayWrite, useSession } from "../session.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
@@ -69,22 +70,27 @@ export function ModelDefinitionsPage() {
 function CreateModelDefinitionDialog({ onClose }: { onClose: () => void }) {
   const id = useId();
   const secrets = useQuery(SecretsService.method.listSecrets, { pageSize: USAGE_PAGE });
+  const catalog = useProviderCatalog();
   const [secretId, setSecretId] = useState("");
+  const [provider, setProvider] = useState("");
   const key = secrets.data?.secrets.find((s) => s.secretId === secretId);
+  const chooseKey = (id: string) => {
+    setSecretId(id);
+    setProvider(secrets.data?.secrets.find((s) => s.secretId === id)?.provider ?? "");
+  };
   const create = useConsoleMutation(GatewayService.method.createModelDefinition, { doing: "Creating the model definition", success: (r) => `Created model definition ${r.modelDefinition?.name}.`, onSuccess: onClose });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const data = new FormData(e.currentTarget);
-    create.mutate({ name: String(data.get("name")).trim(), secretId, provider: String(data.get("provider")).trim(), modelName: String(data.get("model")).trim() });
+    create.mutate({ name: String(data.get("name")).trim(), secretId, provider: provider.trim(), modelName: String(data.get("model")).trim() });
   };
   return (
     <Dialog title="Create model definition" onClose={onClose}>
       <form onSubmit={submit}>
-        <ProviderSuggestions />
         <label htmlFor={`${id}-name`}>Name</label>
         <input id={`${id}-name`} name="name" required />
         <label htmlFor={`${id}-key`}>API key</label>
-        <select id={`${id}-key`} value={secretId} onChange={(e) => setSecretId(e.target.value)} required>
+        <select id={`${id}-key`} value={secretId} onChange={(e) => chooseKey(e.target.value)} required>
           <option value="">{secrets.isPending ? "Loading keys…" : "Choose a key"}</option>
           {secrets.data?.secrets.map((s) => (
             <option key={s.secretId} value={s.secretId}>
@@ -92,10 +98,8 @@ function CreateModelDefinitionDialog({ onClose }: { onClose: () => void }) {
             </option>
           ))}
         </select>
-        <label htmlFor={`${id}-provider`}>Provider</label>
-        <input id={`${id}-provider`} name="provider" list={PROVIDER_LIST_ID} key={key?.secretId} defaultValue={key?.provider ?? ""} required />
-        <label htmlFor={`${id}-model`}>Model</label>
-        <input id={`${id}-model`} name="model" key={`m-${key?.secretId}`} defaultValue={key?.model ?? ""} required />
+        <ProviderSelect value={provider} onChange={setProvider} allowOther />
+        <ModelInput key={key?.secretId} provider={catalog.find(provider)} name="model" defaultValue={key?.model ?? ""} required />
         {create.error && <ErrorNotice error={create.error} doing="Creating the model definition" />}
         <div className="buttons">
           <button type="button" onClick={onClose}>
