@@ -1,8 +1,11 @@
 /// <reference lib="dom" />
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConsoleBrowser, axe, chromiumAvailable, contains, dialog, expectNotInDom, nav, notified, poll, snap } from "./support/console-browser.js";
+import { ConsoleBrowser, axe, chromiumAvailable, contains, dialog, expectNotInDom, hiddenParts, nav, notified, poll, snap } from "./support/console-browser.js";
 import { type TestServer, startTestServer } from "./support/server.js";
+
+const VALUES = { adminOpenai: "sk-proj-ADMINopenai-0123456789abcdef", sharedBedrock: "ABSKSHAREDbedrock-0123456789abcdef" };
+const HIDDEN_PARTS = hiddenParts(Object.values(VALUES));
 
 describe.skipIf(!chromiumAvailable)("the console's tokens, provider keys and resource access pages in a real browser", () => {
   let t: TestServer;
@@ -73,8 +76,54 @@ describe.skipIf(!chromiumAvailable)("the console's tokens, provider keys and res
     await contains(table.getByRole("row", { name: /carol/ }), "Revoked");
   });
 
+  it("shows which providers have a key (yours / shared), sets them with their auth mode's fields, and removes one after confirmation", async () => {
+    await nav(admin, "Provider keys");
+    const table = admin.getByRole("table", { name: "Provider keys" });
+    const openai = table.getByRole("row", { name: /OpenAI \(openai\)/ });
+    await poll(() => openai.getByText("No key").count()).toBe(2);
+    await openai.getByRole("button", { name: "Set your key for OpenAI" }).click();
+    const set = dialog(admin, "Set your key for OpenAI");
+    await poll(() => set.getByLabel("Key name").inputValue()).toBe("OPENAI_API_KEY");
+    await set.getByLabel("api_key", { exact: true }).fill(VALUES.adminOpenai);
+    await axe(admin, "set provider key dialog");
+    await set.getByRole("button", { name: "Set key" }).click();
+    await notified(admin, "Set your key for OpenAI (secret openai-key).");
+    await contains(openai, "✓ Yours");
+
+    const bedrock = table.getByRole("row", { name: /\(bedrock\)/ });
+    await bedrock.getByRole("button", { name: /^Set the shared key for/ }).click();
+    const shared = admin.getByRole("dialog", { name: /^Set the shared key for/ });
+    await shared.getByLabel("Auth mode").selectOption({ label: "Bedrock API key" });
+    await shared.getByLabel("api_key", { exact: true }).fill(VALUES.sharedBedrock);
+    await poll(() => shared.getByLabel("aws_region_name").getAttribute("required")).not.toBeNull();
+    await shared.getByLabel("aws_region_name").fill("eu-west-1");
+    await shared.getByRole("button", { name: "Set key" }).click();
+    await notified(admin, /Set the shared key for .* \(secret bedrock-shared\)\./);
+    await contains(bedrock, "✓ Shared");
+    await admin.getByLabel("Only providers with a key").check();
+    await poll(() => table.locator("tbody tr").count()).toBe(2);
+    await expectNotInDom(admin, HIDDEN_PARTS);
+    await axe(admin, "provider keys page");
+    await snap(admin, "provider-keys");
+
+    // A user sees the shared key but is offered only their own.
+    const bob = await browser.newPage();
+    await browser.signIn(bob, await t.token("user", "bob"));
+    await nav(bob, "Provider keys");
+    const bobs = bob.getByRole("table", { name: "Provider keys" }).getByRole("row", { name: /\(bedrock\)/ });
+    await contains(bobs, "✓ Shared");
+    await bobs.getByRole("button", { name: /^Set your key for/ }).waitFor();
+    await poll(() => bobs.getByRole("button", { name: /shared key/ }).count()).toBe(0);
+
+    await openai.getByRole("button", { name: "Remove your key for OpenAI" }).click();
+    const confirm = dialog(admin, "Remove your key for OpenAI");
+    await confirm.getByRole("button", { name: "Remove key" }).click();
+    await notified(admin, "Removed your key for openai.");
+    await poll(() => table.locator("tbody tr").count()).toBe(1);
+  });
+
   it("never let a token or value reach a URL or the browser console, and the CSP was never violated", () => {
-    browser.expectNothingLeaked([], [t.adminToken, ...issued]);
+    browser.expectNothingLeaked(HIDDEN_PARTS, [t.adminToken, ...issued]);
     for (const token of issued) expect(browser.seen.console.join("\n")).not.toContain(token);
   });
 });
