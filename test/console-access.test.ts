@@ -122,6 +122,37 @@ describe.skipIf(!chromiumAvailable)("the console's tokens, provider keys and res
     await poll(() => table.locator("tbody tr").count()).toBe(1);
   });
 
+  it("shows a resource's owner and grants on the Bindings page; grants, revokes and (admins) transfers it", async () => {
+    await nav(admin, "Bindings");
+    const filter = admin.getByRole("search", { name: "Filter bindings" });
+    await filter.getByLabel("Resource type").fill("SCORER_JOB");
+    await filter.getByLabel("Resource id").fill("job-9");
+    await filter.getByRole("button", { name: "Show bindings" }).click();
+    const access = admin.getByRole("region", { name: "Access to SCORER_JOB/job-9" });
+    await access.getByText(/Nobody owns it yet/).waitFor();
+    const grant = access.getByRole("form", { name: "Grant access" });
+    await grant.getByLabel("Principal to let in").fill("bob");
+    await grant.getByRole("button", { name: "Grant" }).click();
+    await notified(admin, "Granted bob access to SCORER_JOB/job-9.");
+    await contains(access, "Owned by bootstrap-admin");
+    const grants = access.getByRole("table", { name: "Grants on SCORER_JOB/job-9" });
+    await contains(grants.getByRole("row", { name: /bob/ }), "bootstrap-admin");
+    await axe(admin, "resource access");
+    await snap(admin, "resource-access");
+
+    await grants.getByRole("button", { name: "Revoke bob's access" }).click();
+    await dialog(admin, "Revoke bob's access").getByRole("button", { name: "Revoke access" }).click();
+    await notified(admin, "Revoked bob's access to SCORER_JOB/job-9.");
+    await access.getByText("No grants").waitFor();
+
+    const transfer = access.getByRole("form", { name: "Transfer ownership" });
+    await transfer.getByLabel("New owner").fill("bob");
+    await transfer.getByRole("button", { name: "Transfer…" }).click();
+    await dialog(admin, "Transfer SCORER_JOB/job-9").getByRole("button", { name: "Transfer to bob" }).click();
+    await notified(admin, "Transferred SCORER_JOB/job-9 to bob.");
+    await contains(access, "Owned by bob");
+  });
+
   it("never let a token or value reach a URL or the browser console, and the CSP was never violated", () => {
     browser.expectNothingLeaked(HIDDEN_PARTS, [t.adminToken, ...issued]);
     for (const token of issued) expect(browser.seen.console.join("\n")).not.toContain(token);
