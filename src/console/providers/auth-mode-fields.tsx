@@ -117,3 +117,10 @@ export function valueOf(mode: AuthMode, secretFields: Record<string, string>): {
   if (names.length === 0) return undefined;
   return mode.secretFields.length === 1 ? { secretValue: secretFields[names[0]!]! } : { secretFields };
 }
+
+/** Whether the settings read differ from those stored; a mode never written down is the one the service matched, so naming it now is no change. */
+export function settingsChanged(authConfig: Record<string, string>, stored: Record<string, string>): boolean {
+  const before = { [AUTH_MODE_KEY]: authConfig[AUTH_MODE_KEY]!, ...stored };
+  const sorted = (r: Record<string, string>) => JSON.stringify(Object.entries(r).sort());
+  return sorted(authConfig) !== sorted(before);
+}

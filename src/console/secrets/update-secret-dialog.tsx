@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { type Secret, SecretsService } from "../../../gen/secrets/v1/service_pb.js";
-import { AUTH_MODE_KEY, AuthModeFields, readAuthFields, valueOf } from "../providers/auth-mode-fields.js";
+import { AUTH_MODE_KEY, AuthModeFields, readAuthFields, settingsChanged, valueOf } from "../providers/auth-mode-fields.js";
 import { ModelInput, ProviderSelect } from "../providers/provider-select.js";
 import { modeOf, useProviderCatalog } from "../providers/use-catalog.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
@@ -9,8 +9,6 @@ import { type Entry, KeyValueEditor, toEntries, toRecord } from "../ui/key-value
 import { ErrorNotice } from "../ui/states.js";
 import { BoundResources } from "./bound-resources.js";
 import { ValueFields, readValue } from "./value-fields.js";
-
-const sameRecord = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
 /**
  * A new value and/or new metadata, conditional on the etag the secret had
@@ -38,9 +36,7 @@ export function UpdateSecretDialog({ secret, onClose }: { secret: Secret; onClos
     // Only what changed is sent, so the audit trail and the etag move only for real changes.
     const model = String(new FormData(form).get("model")).trim();
     const authConfig = auth ? auth.authConfig : toRecord(config);
-    // A mode never written down is the one the service matched: naming it now is no change.
-    const before = auth ? { [AUTH_MODE_KEY]: auth.authConfig[AUTH_MODE_KEY]!, ...secret.authConfig } : secret.authConfig;
-    const configChanged = !sameRecord(authConfig, before);
+    const configChanged = auth ? settingsChanged(authConfig, secret.authConfig) : JSON.stringify(authConfig) !== JSON.stringify(secret.authConfig);
     update.mutate({
       secretId: secret.secretId,
       etag,
