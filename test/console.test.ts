@@ -379,6 +379,16 @@ describe.skipIf(!chromiumAvailable)("the web console at /ui/ in a real browser",
     const del = dialog(admin, "Delete aws-bedrock");
     await contains(del.getByRole("note", { name: "Model definitions" }), "Used by 2 gateway model definitions");
     await admin.keyboard.press("Escape");
+
+    // A model definition an endpoint routes to is not deleted: the refusal stays in the confirmation, in plain words.
+    await nav(admin, "Model definitions");
+    await admin.getByRole("button", { name: "Delete claude-primary" }).click();
+    const confirm = dialog(admin, "Delete model definition claude-primary");
+    await confirm.getByRole("button", { name: "Delete model definition" }).click();
+    await contains(confirm.getByRole("alert"), "(FAILED_PRECONDITION)");
+    await contains(confirm.getByRole("alert"), "chat");
+    await admin.keyboard.press("Escape");
+    await confirm.waitFor({ state: "hidden" });
   });
 
   it("signs out, forgetting the token and everything loaded", async () => {

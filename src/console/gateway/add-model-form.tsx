@@ -58,7 +58,7 @@ export function AddModelForm({ onAdded }: { onAdded: (model: ModelDefinition, li
   };
 
   return (
-    <form onSubmit={submit} aria-labelledby={`${id}-title`} className="add-model">
+    <form onSubmit={submit} aria-labelledby={`${id}-title`}>
       <fieldset>
         <legend id={`${id}-title`}>Add a model from the catalog</legend>
         <ProviderSelect

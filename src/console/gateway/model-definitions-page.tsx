@@ -9,6 +9,7 @@ import { useProviderCatalog } from "../providers/use-catalog.js";
 import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
 import { mayWrite, useSession } from "../session.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
+import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { DataTable } from "../ui/data-table.js";
 import { Dialog } from "../ui/dialog.js";
 import { Pager } from "../ui/pager.js";
@@ -20,7 +21,8 @@ export function ModelDefinitionsPage() {
   const paging = usePageTokens("");
   const models = useQuery(GatewayService.method.listModelDefinitions, { pageSize: 50, pageToken: paging.pageToken });
   const [creating, setCreating] = useState(false);
-  const remove = useConsoleMutation(GatewayService.method.deleteModelDefinition, { doing: "Deleting the model definition", success: () => "Deleted the model definition." });
+  const [deleting, setDeleting] = useState<ModelDefinition>();
+  const remove = useConsoleMutation(GatewayService.method.deleteModelDefinition, { doing: "Deleting the model definition", success: () => "Deleted the model definition.", onSuccess: () => setDeleting(undefined) });
   const columns: ColumnDef<ModelDefinition, unknown>[] = [
     { id: "name", header: "Name", accessorFn: (m) => m.name },
     { id: "provider", header: "Provider", accessorFn: (m) => m.provider },
@@ -34,7 +36,7 @@ export function ModelDefinitionsPage() {
       header: "Actions",
       enableSorting: false,
       cell: ({ row }) => (
-        <button type="button" className="danger" onClick={() => remove.mutate({ modelDefinitionId: row.original.modelDefinitionId })} aria-label={`Delete ${row.original.name}`}>
+        <button type="button" className="danger" onClick={() => setDeleting(row.original)} aria-label={`Delete ${row.original.name}`}>
           Delete
         </button>
       ),
@@ -63,6 +65,19 @@ export function ModelDefinitionsPage() {
         </>
       )}
       {creating && <CreateModelDefinitionDialog onClose={() => setCreating(false)} />}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete model definition ${deleting.name}`}
+          confirmLabel="Delete model definition"
+          onConfirm={() => remove.mutate({ modelDefinitionId: deleting.modelDefinitionId })}
+          onClose={() => setDeleting(undefined)}
+          pending={remove.isPending}
+          error={remove.error}
+          doing="Deleting the model definition"
+        >
+          <p>Its API key stays. The service refuses while an endpoint routes to it: detach it from those endpoints first.</p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }
