@@ -204,6 +204,21 @@ describe.skipIf(!chromiumAvailable)("the console's gateway pages in a real brows
     await snap(admin, "gateway-api-keys");
   });
 
+  it("offers a service token nothing it may not do: no create, edit, delete or selection", async () => {
+    const service = await browser.newPage();
+    await browser.signIn(service, await t.token("service", "scorer"));
+    await nav(service, "API keys");
+    await service.getByRole("search", { name: "Filter API keys" }).waitFor();
+    await poll(() => service.getByRole("button", { name: /Create API key|Delete selected/ }).count()).toBe(0);
+    await poll(() => service.getByRole("checkbox", { name: /^Select / }).count()).toBe(0);
+    await nav(service, "Endpoints");
+    await service.getByRole("table", { name: "Endpoints" }).getByRole("button", { name: "chat", exact: true }).waitFor();
+    await poll(() => service.getByRole("button", { name: /Create endpoint|Edit chat|Delete chat/ }).count()).toBe(0);
+    await nav(service, "Provider keys");
+    await service.getByRole("table", { name: "Provider keys" }).waitFor();
+    await poll(() => service.getByRole("button", { name: /Set your key|Set the shared key/ }).count()).toBe(0);
+  });
+
   it("never let a value reach a URL or the browser console, and the CSP was never violated", () => {
     browser.expectNothingLeaked(HIDDEN_PARTS, [t.adminToken]);
   });

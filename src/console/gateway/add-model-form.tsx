@@ -1,5 +1,5 @@
 import { useQuery } from "@connectrpc/connect-query";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useId, useRef, useState } from "react";
 import { GatewayService, LinkageType, type ModelDefinition } from "../../../gen/secrets/v1/gateway_pb.js";
 import { ModelInput, ProviderSelect } from "../providers/provider-select.js";
 import { modeOf, useProviderCatalog } from "../providers/use-catalog.js";
@@ -25,16 +25,19 @@ export function AddModelForm({ onAdded }: { onAdded: (model: ModelDefinition, li
   const mode = entry && modeOf(entry, modeName);
   const [keyId, setKeyId] = useState("");
   const [busy, setBusy] = useState(false);
+  const fieldset = useRef<HTMLFieldSetElement>(null);
   const keys = useQuery(GatewayService.method.listGatewaySecretInfos, { provider: entry?.providerId, pageSize: USAGE_PAGE }, { enabled: entry !== undefined });
   const createKey = useConsoleMutation(GatewayService.method.createGatewaySecret, { doing: "Creating the API key", success: (r) => `Created API key ${r.secret?.secretName}.` });
   const createModel = useConsoleMutation(GatewayService.method.createModelDefinition, { doing: "Creating the model definition", success: (r) => `Created model definition ${r.modelDefinition?.name}.` });
   const error = createKey.error ?? createModel.error;
 
+  // The fields after the provider go with it, and focus with them: it returns to the provider, ready for the next model.
   const reset = (form: HTMLFormElement) => {
     form.reset();
     setProvider("");
     setModeName(undefined);
     setKeyId("");
+    fieldset.current?.querySelector("select")?.focus();
   };
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -59,7 +62,7 @@ export function AddModelForm({ onAdded }: { onAdded: (model: ModelDefinition, li
 
   return (
     <form onSubmit={submit} aria-labelledby={`${id}-title`}>
-      <fieldset>
+      <fieldset ref={fieldset}>
         <legend id={`${id}-title`}>Add a model from the catalog</legend>
         <ProviderSelect
           value={provider}

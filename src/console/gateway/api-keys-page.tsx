@@ -2,7 +2,7 @@ import { useQuery } from "@connectrpc/connect-query";
 import type { ColumnDef, RowSelectionState, VisibilityState } from "@tanstack/react-table";
 import { useId, useState } from "react";
 import { GatewayService, type GatewaySecretInfo } from "../../../gen/secrets/v1/gateway_pb.js";
-import { formatTime } from "../format.js";
+import { formatTime, masksLabel } from "../format.js";
 import { DeleteSecretDialog } from "../secrets/delete-secret-dialog.js";
 import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
 import { mayModify, mayWrite, useSession } from "../session.js";
@@ -15,8 +15,6 @@ import { BulkDeleteKeysDialog } from "./bulk-delete-keys-dialog.js";
 import { type KeyUsage, useGatewayUsage } from "./use-gateway-usage.js";
 
 type Open = { kind: "create" | "bulk-delete" } | { kind: "edit" | "delete" | "endpoints" | "resources"; secret: GatewaySecretInfo } | undefined;
-
-const maskOf = (s: GatewaySecretInfo) => Object.entries(s.maskedValues).map(([f, m]) => `${f}: ${m}`).join(", ");
 
 /** MLflow's "API keys": the gateway's view of secrets, with what depends on each. */
 export function ApiKeysPage() {
@@ -40,7 +38,7 @@ export function ApiKeysPage() {
   const columns: ColumnDef<GatewaySecretInfo, unknown>[] = [
     { id: "name", header: "Key name", accessorFn: (s) => s.secretName },
     { id: "provider", header: "Provider", accessorFn: (s) => s.provider || "—" },
-    { id: "masked", header: "Masked value", enableSorting: false, accessorFn: maskOf, cell: ({ getValue }) => <code>{getValue() as string}</code> },
+    { id: "masked", header: "Masked value", enableSorting: false, accessorFn: (s) => masksLabel(s.maskedValues), cell: ({ getValue }) => <code>{getValue() as string}</code> },
     {
       id: "endpoints",
       header: "Endpoints",

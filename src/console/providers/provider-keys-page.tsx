@@ -2,6 +2,7 @@ import { useQuery } from "@connectrpc/connect-query";
 import type { ColumnDef } from "@tanstack/react-table";
 import { useId, useState } from "react";
 import { type Provider, type ProviderKey, type ProviderKeyStatus, ProviderService } from "../../../gen/secrets/v1/providers_pb.js";
+import { masksLabel } from "../format.js";
 import { hasRole, mayWrite, useSession } from "../session.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
@@ -18,8 +19,6 @@ interface Row {
 }
 
 type Open = { kind: "set" | "delete"; provider: Provider; shared: boolean } | undefined;
-
-const maskOf = (k: ProviderKey) => Object.entries(k.maskedValues).map(([f, m]) => (f === "value" ? m : `${f}: ${m}`)).join(", ");
 
 /** One key per provider for each principal, and a shared one admins set as everyone's fallback: which providers have which. */
 export function ProviderKeysPage() {
@@ -126,7 +125,7 @@ function KeyBadge({ k, label }: { k: ProviderKey | undefined; label: string }) {
   if (!k) return <span className="badge">No key</span>;
   return (
     <span>
-      <span className="badge ok">✓ {label}</span> <code>{k.secretName}</code> <code>{maskOf(k)}</code>
+      <span className="badge ok">✓ {label}</span> <code>{k.secretName}</code> <code>{masksLabel(k.maskedValues)}</code>
     </span>
   );
 }
