@@ -9,28 +9,26 @@ interface ProviderSelectProps {
   onChange: (provider: string) => void;
   /** Secrets may name a provider the catalog lacks, or none; gateway keys and provider keys may not. */
   allowOther: boolean;
-  disabled?: boolean;
 }
 
 /** The catalog's providers; with allowOther also "none" and a free-text name for a provider it does not list. */
-export function ProviderSelect({ value, onChange, allowOther, disabled }: ProviderSelectProps) {
+export function ProviderSelect({ value, onChange, allowOther }: ProviderSelectProps) {
   const id = useId();
   const catalog = useProviderCatalog();
   const known = catalog.find(value) !== undefined;
-  // A provider already named that the catalog does not list (known once the catalog is loaded) shows as "Other".
-  const [other, setOther] = useState(allowOther && value !== "");
-  const selected = known ? catalog.find(value)!.providerId : other ? OTHER : "";
+  // "Other" is shown when chosen (its name not typed yet) or for a provider named that the loaded catalog does not list.
+  const [otherChosen, setOtherChosen] = useState(false);
+  const selected = known ? catalog.find(value)!.providerId : allowOther && (otherChosen || (value !== "" && !catalog.pending)) ? OTHER : "";
   return (
     <>
       <label htmlFor={`${id}-provider`}>Provider</label>
       <select
         id={`${id}-provider`}
         value={selected}
-        disabled={disabled}
         required={!allowOther}
         onChange={(e) => {
           const chosen = e.target.value;
-          setOther(chosen === OTHER);
+          setOtherChosen(chosen === OTHER);
           onChange(chosen === OTHER ? "" : chosen);
         }}
       >
@@ -45,7 +43,7 @@ export function ProviderSelect({ value, onChange, allowOther, disabled }: Provid
       {selected === OTHER && (
         <>
           <label htmlFor={`${id}-other`}>Provider name</label>
-          <input id={`${id}-other`} value={value} onChange={(e) => onChange(e.target.value)} required disabled={disabled} />
+          <input id={`${id}-other`} value={value} onChange={(e) => onChange(e.target.value)} required />
         </>
       )}
     </>
