@@ -19,3 +19,10 @@ export function scopeLabel(isShared: boolean): string {
 export function resourceLabel(b: { resourceType: string; resourceId: string }): string {
   return `${b.resourceType}/${b.resourceId}`;
 }
+
+/** Masked values by field; a single value (filed under "value") shows as its mask alone. */
+export function masksLabel(masks: Record<string, string>): string {
+  return Object.entries(masks)
+    .map(([field, mask]) => (field === "value" ? mask : `${field}: ${mask}`))
+    .join(", ");
+}

@@ -5,7 +5,9 @@ import { ApiKeysPage } from "./gateway/api-keys-page.js";
 import { EndpointsPage } from "./gateway/endpoints-page.js";
 import { ModelDefinitionsPage } from "./gateway/model-definitions-page.js";
 import { KeysPage } from "./keys/keys-page.js";
+import { ProviderKeysPage } from "./providers/provider-keys-page.js";
 import { SecretsPage } from "./secrets/secrets-page.js";
+import { TokensPage } from "./tokens/tokens-page.js";
 import { type Role, type Session, hasRole } from "./session.js";
 
 export interface PageEntry {
@@ -22,6 +24,8 @@ export const PAGES: readonly PageEntry[] = [
   { route: "gateway/api-keys", title: "API keys", component: ApiKeysPage },
   { route: "gateway/endpoints", title: "Endpoints", component: EndpointsPage },
   { route: "gateway/model-definitions", title: "Model definitions", component: ModelDefinitionsPage },
+  { route: "provider-keys", title: "Provider keys", component: ProviderKeysPage },
+  { route: "tokens", title: "Tokens", component: TokensPage },
   { route: "audit", title: "Audit", component: AuditPage, role: "admin" },
   { route: "keys", title: "Keys", component: KeysPage, role: "admin" },
 ];

@@ -8,6 +8,7 @@ import { ErrorNotice, Loading } from "../ui/states.js";
 import { usePageTokens } from "../ui/use-page-tokens.js";
 import { BindSecretForm } from "./bind-secret-form.js";
 import { BindingsTable } from "./bindings-table.js";
+import { ResourceAccessPanel } from "./resource-access.js";
 
 interface ResourceFilter {
   resourceType?: string;
@@ -42,6 +43,11 @@ export function BindingsPage() {
         <input id={`${id}-rid`} name="filter-id" placeholder="any" />
         <button type="submit">Show bindings</button>
       </form>
+      {filter.resourceType && filter.resourceId ? (
+        <ResourceAccessPanel key={`${filter.resourceType}/${filter.resourceId}`} resource={{ resourceType: filter.resourceType, resourceId: filter.resourceId }} />
+      ) : (
+        <p className="help">Name a resource type and id to see who owns the resource and whom it lets in.</p>
+      )}
       {bindings.isPending ? (
         <Loading what="bindings" />
       ) : bindings.isError ? (

@@ -1,39 +1,44 @@
 import { useQuery } from "@connectrpc/connect-query";
-import type { ColumnDef } from "@tanstack/react-table";
+import type { ColumnDef, RowSelectionState, VisibilityState } from "@tanstack/react-table";
 import { useId, useState } from "react";
-import { type Secret, SecretsService } from "../../../gen/secrets/v1/service_pb.js";
-import { formatTime } from "../format.js";
-import { CreateSecretDialog } from "../secrets/create-secret-dialog.js";
+import { GatewayService, type GatewaySecretInfo } from "../../../gen/secrets/v1/gateway_pb.js";
+import { formatTime, masksLabel } from "../format.js";
 import { DeleteSecretDialog } from "../secrets/delete-secret-dialog.js";
-import { UpdateSecretDialog } from "../secrets/update-secret-dialog.js";
 import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
 import { mayModify, mayWrite, useSession } from "../session.js";
+import { ColumnChooser } from "../ui/column-chooser.js";
 import { DataTable } from "../ui/data-table.js";
 import { Dialog } from "../ui/dialog.js";
 import { Empty, ErrorNotice, Loading } from "../ui/states.js";
+import { CreateApiKeyDialog, EditApiKeyDialog } from "./api-key-dialogs.js";
+import { BulkDeleteKeysDialog } from "./bulk-delete-keys-dialog.js";
 import { type KeyUsage, useGatewayUsage } from "./use-gateway-usage.js";
 
-type Open = { kind: "create" } | { kind: "update" | "delete" | "endpoints" | "resources"; secret: Secret } | undefined;
+type Open = { kind: "create" | "bulk-delete" } | { kind: "edit" | "delete" | "endpoints" | "resources"; secret: GatewaySecretInfo } | undefined;
 
-/** MLflow's "API keys": the secrets the gateway's model definitions use, with what depends on each. */
+/** MLflow's "API keys": the gateway's view of secrets, with what depends on each. */
 export function ApiKeysPage() {
   const id = useId();
   const session = useSession();
-  const secrets = useQuery(SecretsService.method.listSecrets, { pageSize: USAGE_PAGE });
+  const keys = useQuery(GatewayService.method.listGatewaySecretInfos, { pageSize: USAGE_PAGE });
   const usage = useGatewayUsage();
   const [search, setSearch] = useState("");
   const [provider, setProvider] = useState("");
+  const [visibility, setVisibility] = useState<VisibilityState>({ created: false });
+  const [selected, setSelected] = useState<RowSelectionState>({});
   const [open, setOpen] = useState<Open>();
   const close = () => setOpen(undefined);
 
-  if (secrets.isPending || usage.pending) return <Loading what="API keys" />;
-  if (secrets.isError || usage.error) return <ErrorNotice error={secrets.error ?? usage.error} doing="Loading API keys" />;
-  const all = secrets.data.secrets;
-  const providers = [...new Set(all.map((s) => s.provider).filter((p): p is string => !!p))].sort();
+  if (keys.isPending || usage.pending) return <Loading what="API keys" />;
+  if (keys.isError || usage.error) return <ErrorNotice error={keys.error ?? usage.error} doing="Loading API keys" />;
+  const all = keys.data.secrets;
+  const providers = [...new Set(all.map((s) => s.provider).filter(Boolean))].sort();
   const rows = all.filter((s) => s.secretName.toLowerCase().includes(search.trim().toLowerCase()) && (!provider || s.provider === provider));
-  const columns: ColumnDef<Secret, unknown>[] = [
+  const chosen = rows.filter((s) => selected[s.secretId]);
+  const columns: ColumnDef<GatewaySecretInfo, unknown>[] = [
     { id: "name", header: "Key name", accessorFn: (s) => s.secretName },
-    { id: "provider", header: "Provider", accessorFn: (s) => s.provider ?? "—" },
+    { id: "provider", header: "Provider", accessorFn: (s) => s.provider || "—" },
+    { id: "masked", header: "Masked value", enableSorting: false, accessorFn: (s) => masksLabel(s.maskedValues), cell: ({ getValue }) => <code>{getValue() as string}</code> },
     {
       id: "endpoints",
       header: "Endpoints",
@@ -55,7 +60,7 @@ export function ApiKeysPage() {
       ),
     },
     { id: "updated", header: "Last updated", accessorFn: (s) => Number(s.lastUpdatedAt), cell: ({ row }) => formatTime(row.original.lastUpdatedAt) },
-    { id: "created", header: "Created", accessorFn: (s) => Number(s.createdAt), cell: ({ row }) => formatTime(row.original.createdAt) },
+    { id: "created", header: "Created", accessorFn: (s) => Number(s.createdAt), cell: ({ row }) => `${formatTime(row.original.createdAt)} by ${row.original.createdBy}` },
   ];
   if (mayWrite(session)) {
     columns.push({
@@ -64,28 +69,29 @@ export function ApiKeysPage() {
       enableSorting: false,
       cell: ({ row }) =>
         mayModify(session, row.original) && (
-        <div className="actions">
-          <button type="button" onClick={() => setOpen({ kind: "update", secret: row.original })} aria-label={`Edit ${row.original.secretName}`}>
-            Edit
-          </button>
-          <button type="button" className="danger" onClick={() => setOpen({ kind: "delete", secret: row.original })} aria-label={`Delete ${row.original.secretName}`}>
-            Delete
-          </button>
-        </div>
+          <div className="actions">
+            <button type="button" onClick={() => setOpen({ kind: "edit", secret: row.original })} aria-label={`Edit ${row.original.secretName}`}>
+              Edit
+            </button>
+            <button type="button" className="danger" onClick={() => setOpen({ kind: "delete", secret: row.original })} aria-label={`Delete ${row.original.secretName}`}>
+              Delete
+            </button>
+          </div>
         ),
     });
   }
+  const choosable = columns.filter((c) => c.id !== "name" && c.id !== "actions").map((c) => ({ id: c.id!, label: String(c.header) }));
   return (
     <>
       <div className="toolbar">
-        <p className="lede">Provider keys for the gateway{providers.length ? `; configured for: ${providers.join(", ")}` : ""}.</p>
+        <p className="lede">The keys the gateway&apos;s model definitions call their providers with, and what depends on each.</p>
         {mayWrite(session) && (
           <button type="button" className="primary" onClick={() => setOpen({ kind: "create" })}>
             Create API key
           </button>
         )}
       </div>
-      <div className="filters" role="search" aria-label="Filter API keys">
+      <search className="filters" aria-label="Filter API keys">
         <label htmlFor={`${id}-search`}>Search API keys</label>
         <input id={`${id}-search`} type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
         <label htmlFor={`${id}-provider`}>Provider</label>
@@ -95,15 +101,37 @@ export function ApiKeysPage() {
             <option key={p}>{p}</option>
           ))}
         </select>
-      </div>
+        <ColumnChooser columns={choosable} visibility={visibility} onChange={setVisibility} />
+        {mayWrite(session) && (
+          <button type="button" className="danger" disabled={chosen.length === 0} onClick={() => setOpen({ kind: "bulk-delete" })}>
+            Delete selected ({chosen.length})
+          </button>
+        )}
+      </search>
       {rows.length === 0 ? (
         <Empty title={all.length ? "No API keys found" : "No API keys created"}>{all.length ? "Change the search or provider." : "Use “Create API key” to add one."}</Empty>
       ) : (
-        <DataTable<Secret> caption="API keys" columns={columns} rows={rows} rowKey={(s) => s.secretId} rowHeader="name" />
+        <DataTable<GatewaySecretInfo>
+          caption="API keys"
+          columns={columns}
+          rows={rows}
+          rowKey={(s) => s.secretId}
+          rowHeader="name"
+          columnVisibility={visibility}
+          selection={mayWrite(session) ? { selected, onChange: setSelected, canSelect: (s) => mayModify(session, s), label: (s) => s.secretName } : undefined}
+        />
       )}
-      {open?.kind === "create" && <CreateSecretDialog onClose={close} />}
-      {open?.kind === "update" && <UpdateSecretDialog secret={open.secret} onClose={close} />}
+      {open?.kind === "create" && <CreateApiKeyDialog onClose={close} />}
+      {open?.kind === "edit" && <EditApiKeyDialog secret={open.secret} onClose={close} />}
       {open?.kind === "delete" && <DeleteSecretDialog secret={open.secret} onClose={close} />}
+      {open?.kind === "bulk-delete" && (
+        <BulkDeleteKeysDialog
+          keys={chosen}
+          modelsOf={(secretId) => usage.models.filter((m) => m.secretId === secretId)}
+          onClose={close}
+          onDeleted={(ids) => setSelected((s) => Object.fromEntries(Object.entries(s).filter(([k]) => !ids.includes(k))))}
+        />
+      )}
       {(open?.kind === "endpoints" || open?.kind === "resources") && <UsageDrawer kind={open.kind} name={open.secret.secretName} usage={usage.usageOf(open.secret.secretId)} onClose={close} />}
     </>
   );

@@ -3,19 +3,26 @@ import { type Endpoint, FallbackStrategy, GatewayService, LinkageType, type Mode
 import { useConsoleMutation } from "../use-console-mutation.js";
 import { Dialog } from "../ui/dialog.js";
 import { ErrorNotice } from "../ui/states.js";
+import { AddModelForm } from "./add-model-form.js";
 
 interface Route {
   modelDefinitionId: string;
   weight: number;
 }
 
+const share = (weight: number, total: number) => (total > 0 ? `${Math.round((weight / total) * 100)}%` : "—");
+
 /**
  * An endpoint's traffic split (primary models with weights) and its
- * ordered fallbacks. Saving sends the whole list: the service replaces the
+ * ordered fallbacks, from existing model definitions or ones added from
+ * the catalog here. Saving sends the whole list: the service replaces the
  * endpoint's mappings at once.
  */
-export function EndpointDialog({ endpoint, models, onClose }: { endpoint?: Endpoint; models: ModelDefinition[]; onClose: () => void }) {
+export function EndpointDialog({ endpoint, models: listed, onClose }: { endpoint?: Endpoint; models: ModelDefinition[]; onClose: () => void }) {
   const id = useId();
+  // Added here: shown at once, before the list they come from is refetched.
+  const [added, setAdded] = useState<ModelDefinition[]>([]);
+  const models = [...listed, ...added.filter((a) => !listed.some((m) => m.modelDefinitionId === a.modelDefinitionId))];
   const mappings = endpoint?.modelMappings ?? [];
   const [primaries, setPrimaries] = useState<Route[]>(
     mappings.filter((m) => m.linkageType !== LinkageType.FALLBACK).map((m) => ({ modelDefinitionId: m.modelDefinitionId, weight: m.weight })),
@@ -37,7 +44,7 @@ export function EndpointDialog({ endpoint, models, onClose }: { endpoint?: Endpo
     const name = String(new FormData(e.currentTarget).get("name")).trim();
     const modelConfigs = [
       ...primaries.map((p) => ({ modelDefinitionId: p.modelDefinitionId, linkageType: LinkageType.PRIMARY, weight: p.weight })),
-      ...fallbacks.map((modelDefinitionId, i) => ({ modelDefinitionId, linkageType: LinkageType.FALLBACK, fallbackOrder: i + 1 })),
+      ...fallbacks.map((modelDefinitionId, i) => ({ modelDefinitionId, linkageType: LinkageType.FALLBACK, fallbackOrder: i })),
     ];
     const routing = { routingStrategy: RoutingStrategy.REQUEST_BASED_TRAFFIC_SPLIT, fallbackConfig: fallbacks.length ? { strategy: FallbackStrategy.SEQUENTIAL, maxAttempts } : undefined };
     if (endpoint) update.mutate({ endpointId: endpoint.endpointId, name: name === endpoint.name ? undefined : name, modelConfigs, ...routing });
@@ -48,11 +55,18 @@ export function EndpointDialog({ endpoint, models, onClose }: { endpoint?: Endpo
     [next[i], next[i + by]] = [next[i + by]!, next[i]!];
     setFallbacks(next);
   };
+  const addModel = (model: ModelDefinition, linkage: LinkageType) => {
+    setAdded((list) => [...list, model]);
+    if (linkage === LinkageType.FALLBACK) setFallbacks((list) => [...list, model.modelDefinitionId]);
+    else setPrimaries((list) => [...list, { modelDefinitionId: model.modelDefinitionId, weight: list.length ? 0 : 100 }]);
+  };
+  const total = primaries.reduce((n, p) => n + (p.weight > 0 ? p.weight : 0), 0);
+  const splitEvenly = () => setPrimaries(primaries.map((p, i) => ({ ...p, weight: Math.floor(100 / primaries.length) + (i < 100 % primaries.length ? 1 : 0) })));
   const unused = (current?: string) => models.filter((m) => m.modelDefinitionId === current || (!primaries.some((p) => p.modelDefinitionId === m.modelDefinitionId) && !fallbacks.includes(m.modelDefinitionId)));
 
   return (
     <Dialog title={endpoint ? `Edit ${endpoint.name}` : "Create endpoint"} onClose={onClose}>
-      <form onSubmit={submit}>
+      <form id={`${id}-form`} onSubmit={submit}>
         <label htmlFor={`${id}-name`}>Endpoint name</label>
         <input id={`${id}-name`} name="name" defaultValue={endpoint?.name ?? ""} required />
         <fieldset>
@@ -70,6 +84,9 @@ export function EndpointDialog({ endpoint, models, onClose }: { endpoint?: Endpo
               </select>
               <label htmlFor={`${id}-w${i}`}>Weight of model {i + 1}</label>
               <input id={`${id}-w${i}`} type="number" min={0} step="any" value={p.weight} onChange={(e) => setPrimaries(primaries.map((q, j) => (j === i ? { ...q, weight: Number(e.target.value) } : q)))} />
+              <output htmlFor={`${id}-w${i}`} aria-label={`Share of model ${i + 1}`}>
+                {share(p.weight, total)}
+              </output>
               <button type="button" onClick={() => setPrimaries(primaries.filter((_, j) => j !== i))} aria-label={`Remove primary model ${i + 1}`}>
                 Remove
               </button>
@@ -77,7 +94,13 @@ export function EndpointDialog({ endpoint, models, onClose }: { endpoint?: Endpo
           ))}
           <button type="button" onClick={() => setPrimaries([...primaries, { modelDefinitionId: "", weight: primaries.length ? 0 : 100 }])}>
             Add primary model
-          </button>
+          </button>{" "}
+          {primaries.length > 1 && (
+            <button type="button" onClick={splitEvenly}>
+              Split evenly
+            </button>
+          )}
+          <p className="help">Each request goes to one primary model, chosen in proportion to the weights.</p>
         </fieldset>
         <fieldset>
           <legend>Fallbacks, tried in order</legend>
@@ -114,16 +137,17 @@ export function EndpointDialog({ endpoint, models, onClose }: { endpoint?: Endpo
             How many fallbacks to try at most; 0 tries every one.
           </p>
         </fieldset>
-        {mutation.error && <ErrorNotice error={mutation.error} doing={endpoint ? "Saving the endpoint" : "Creating the endpoint"} />}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={mutation.isPending || primaries.length === 0}>
-            {endpoint ? "Save endpoint" : "Create endpoint"}
-          </button>
-        </div>
       </form>
+      <AddModelForm onAdded={addModel} />
+      {mutation.error && <ErrorNotice error={mutation.error} doing={endpoint ? "Saving the endpoint" : "Creating the endpoint"} />}
+      <div className="buttons">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="submit" form={`${id}-form`} className="primary" disabled={mutation.isPending || primaries.length === 0}>
+          {endpoint ? "Save endpoint" : "Create endpoint"}
+        </button>
+      </div>
     </Dialog>
   );
 }

@@ -4,10 +4,12 @@ import { type FormEvent, useId, useState } from "react";
 import { GatewayService, type ModelDefinition } from "../../../gen/secrets/v1/gateway_pb.js";
 import { SecretsService } from "../../../gen/secrets/v1/service_pb.js";
 import { formatTime } from "../format.js";
-import { PROVIDER_LIST_ID, ProviderSuggestions } from "../secrets/providers.js";
+import { ModelInput, ProviderSelect } from "../providers/provider-select.js";
+import { useProviderCatalog } from "../providers/use-catalog.js";
 import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
 import { mayWrite, useSession } from "../session.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
+import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { DataTable } from "../ui/data-table.js";
 import { Dialog } from "../ui/dialog.js";
 import { Pager } from "../ui/pager.js";
@@ -19,7 +21,8 @@ export function ModelDefinitionsPage() {
   const paging = usePageTokens("");
   const models = useQuery(GatewayService.method.listModelDefinitions, { pageSize: 50, pageToken: paging.pageToken });
   const [creating, setCreating] = useState(false);
-  const remove = useConsoleMutation(GatewayService.method.deleteModelDefinition, { doing: "Deleting the model definition", success: () => "Deleted the model definition." });
+  const [deleting, setDeleting] = useState<ModelDefinition>();
+  const remove = useConsoleMutation(GatewayService.method.deleteModelDefinition, { doing: "Deleting the model definition", success: () => "Deleted the model definition.", onSuccess: () => setDeleting(undefined) });
   const columns: ColumnDef<ModelDefinition, unknown>[] = [
     { id: "name", header: "Name", accessorFn: (m) => m.name },
     { id: "provider", header: "Provider", accessorFn: (m) => m.provider },
@@ -33,7 +36,7 @@ export function ModelDefinitionsPage() {
       header: "Actions",
       enableSorting: false,
       cell: ({ row }) => (
-        <button type="button" className="danger" onClick={() => remove.mutate({ modelDefinitionId: row.original.modelDefinitionId })} aria-label={`Delete ${row.original.name}`}>
+        <button type="button" className="danger" onClick={() => setDeleting(row.original)} aria-label={`Delete ${row.original.name}`}>
           Delete
         </button>
       ),
@@ -62,6 +65,19 @@ export function ModelDefinitionsPage() {
         </>
       )}
       {creating && <CreateModelDefinitionDialog onClose={() => setCreating(false)} />}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete model definition ${deleting.name}`}
+          confirmLabel="Delete model definition"
+          onConfirm={() => remove.mutate({ modelDefinitionId: deleting.modelDefinitionId })}
+          onClose={() => setDeleting(undefined)}
+          pending={remove.isPending}
+          error={remove.error}
+          doing="Deleting the model definition"
+        >
+          <p>Its API key stays. The service refuses while an endpoint routes to it: detach it from those endpoints first.</p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }
@@ -69,22 +85,27 @@ export function ModelDefinitionsPage() {
 function CreateModelDefinitionDialog({ onClose }: { onClose: () => void }) {
   const id = useId();
   const secrets = useQuery(SecretsService.method.listSecrets, { pageSize: USAGE_PAGE });
+  const catalog = useProviderCatalog();
   const [secretId, setSecretId] = useState("");
+  const [provider, setProvider] = useState("");
   const key = secrets.data?.secrets.find((s) => s.secretId === secretId);
+  const chooseKey = (id: string) => {
+    setSecretId(id);
+    setProvider(secrets.data?.secrets.find((s) => s.secretId === id)?.provider ?? "");
+  };
   const create = useConsoleMutation(GatewayService.method.createModelDefinition, { doing: "Creating the model definition", success: (r) => `Created model definition ${r.modelDefinition?.name}.`, onSuccess: onClose });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const data = new FormData(e.currentTarget);
-    create.mutate({ name: String(data.get("name")).trim(), secretId, provider: String(data.get("provider")).trim(), modelName: String(data.get("model")).trim() });
+    create.mutate({ name: String(data.get("name")).trim(), secretId, provider: provider.trim(), modelName: String(data.get("model")).trim() });
   };
   return (
     <Dialog title="Create model definition" onClose={onClose}>
       <form onSubmit={submit}>
-        <ProviderSuggestions />
         <label htmlFor={`${id}-name`}>Name</label>
         <input id={`${id}-name`} name="name" required />
         <label htmlFor={`${id}-key`}>API key</label>
-        <select id={`${id}-key`} value={secretId} onChange={(e) => setSecretId(e.target.value)} required>
+        <select id={`${id}-key`} value={secretId} onChange={(e) => chooseKey(e.target.value)} required>
           <option value="">{secrets.isPending ? "Loading keys…" : "Choose a key"}</option>
           {secrets.data?.secrets.map((s) => (
             <option key={s.secretId} value={s.secretId}>
@@ -92,10 +113,8 @@ function CreateModelDefinitionDialog({ onClose }: { onClose: () => void }) {
             </option>
           ))}
         </select>
-        <label htmlFor={`${id}-provider`}>Provider</label>
-        <input id={`${id}-provider`} name="provider" list={PROVIDER_LIST_ID} key={key?.secretId} defaultValue={key?.provider ?? ""} required />
-        <label htmlFor={`${id}-model`}>Model</label>
-        <input id={`${id}-model`} name="model" key={`m-${key?.secretId}`} defaultValue={key?.model ?? ""} required />
+        <ProviderSelect value={provider} onChange={setProvider} allowOther />
+        <ModelInput key={key?.secretId} provider={catalog.find(provider)} name="model" defaultValue={key?.model ?? ""} required />
         {create.error && <ErrorNotice error={create.error} doing="Creating the model definition" />}
         <div className="buttons">
           <button type="button" onClick={onClose}>

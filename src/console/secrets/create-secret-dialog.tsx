@@ -1,21 +1,28 @@
 import { type FormEvent, useId, useState } from "react";
 import { SecretsService } from "../../../gen/secrets/v1/service_pb.js";
+import { AuthModeFields, readAuthFields, valueOf } from "../providers/auth-mode-fields.js";
+import { ModelInput, ProviderSelect } from "../providers/provider-select.js";
+import { defaultEnvVar, modeOf, useProviderCatalog } from "../providers/use-catalog.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
 import { Dialog } from "../ui/dialog.js";
 import { type Entry, KeyValueEditor, toRecord } from "../ui/key-value-editor.js";
 import { ErrorNotice } from "../ui/states.js";
-import { PROVIDER_LIST_ID, ProviderSuggestions, defaultFieldName, presetOf } from "./providers.js";
 import { ResourceFields, readResource } from "./resource-fields.js";
 import { ValueFields, readValue } from "./value-fields.js";
 
 /**
- * provider → model → key name (the provider's usual variable until edited)
- * → value → scope, and optionally a binding made in the same transaction
- * (CreateAndBindSecret).
+ * provider → model → key name (the catalog's variable for the provider
+ * until edited) → the provider's auth mode and its fields → scope, and
+ * optionally a binding made in the same transaction (CreateAndBindSecret).
+ * A provider the catalog lacks, or none, takes free-form fields.
  */
 export function CreateSecretDialog({ onClose }: { onClose: () => void }) {
   const id = useId();
+  const catalog = useProviderCatalog();
   const [provider, setProvider] = useState("");
+  const entry = catalog.find(provider);
+  const [modeName, setModeName] = useState<string>();
+  const mode = entry && modeOf(entry, modeName);
   const [fieldName, setFieldName] = useState<string>();
   const [fieldNames, setFieldNames] = useState<string[]>([]);
   const [config, setConfig] = useState<Entry[]>([]);
@@ -32,23 +39,22 @@ export function CreateSecretDialog({ onClose }: { onClose: () => void }) {
 
   const chooseProvider = (name: string) => {
     setProvider(name);
-    const preset = presetOf(name);
-    if (preset?.fields && fieldNames.length === 0) setFieldNames(preset.fields);
-    if (preset?.config && config.length === 0) setConfig(preset.config.map((key) => ({ key, value: "" })));
+    setModeName(undefined);
   };
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = e.currentTarget;
     const data = new FormData(form);
-    const value = readValue(form, fieldNames);
+    const auth = mode && readAuthFields(form, mode);
+    const value = mode ? valueOf(mode, auth!.secretFields) : readValue(form, fieldNames);
     if (!value) return;
     const common = {
       secretName: String(data.get("secret-name")).trim(),
-      fieldName: (fieldName ?? defaultFieldName(provider)).trim(),
+      fieldName: (fieldName ?? defaultEnvVar(provider, entry)).trim(),
       provider: provider.trim() || undefined,
       model: String(data.get("model")).trim() || undefined,
-      authConfig: toRecord(config),
+      authConfig: auth ? auth.authConfig : toRecord(config),
       isShared: shared,
       requestId: crypto.randomUUID(),
       ...value,
@@ -60,19 +66,23 @@ export function CreateSecretDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Create secret" onClose={onClose}>
       <form onSubmit={submit}>
-        <ProviderSuggestions />
-        <label htmlFor={`${id}-provider`}>Provider</label>
-        <input id={`${id}-provider`} list={PROVIDER_LIST_ID} value={provider} onChange={(e) => chooseProvider(e.target.value)} placeholder="e.g. openai" />
-        <label htmlFor={`${id}-model`}>Model</label>
-        <input id={`${id}-model`} name="model" placeholder="optional, e.g. gpt-4o" />
+        <ProviderSelect value={provider} onChange={chooseProvider} allowOther />
+        <ModelInput provider={entry} name="model" />
         <label htmlFor={`${id}-field`}>Key name</label>
-        <input id={`${id}-field`} value={fieldName ?? defaultFieldName(provider)} onChange={(e) => setFieldName(e.target.value)} required aria-describedby={`${id}-field-help`} />
+        <input id={`${id}-field`} value={fieldName ?? defaultEnvVar(provider, entry)} onChange={(e) => setFieldName(e.target.value)} required aria-describedby={`${id}-field-help`} />
         <p id={`${id}-field-help`} className="help">
           The environment variable the value is meant for.
         </p>
         <label htmlFor={`${id}-name`}>Secret name</label>
         <input id={`${id}-name`} name="secret-name" required autoComplete="off" />
-        <ValueFields fieldNames={fieldNames} onFieldNamesChange={setFieldNames} required />
+        {entry && mode ? (
+          <AuthModeFields provider={entry} mode={mode} onModeChange={setModeName} secrets="required" />
+        ) : (
+          <>
+            <ValueFields fieldNames={fieldNames} onFieldNamesChange={setFieldNames} required />
+            <KeyValueEditor legend="Auth settings (not secret)" entries={config} onChange={setConfig} keyLabel="Setting" valueLabel="Setting value" />
+          </>
+        )}
         <fieldset>
           <legend>Scope</legend>
           <label>
@@ -82,7 +92,6 @@ export function CreateSecretDialog({ onClose }: { onClose: () => void }) {
             <input type="radio" name="scope" checked={shared} onChange={() => setShared(true)} /> Shared: every signed-in principal can see and bind it
           </label>
         </fieldset>
-        <KeyValueEditor legend="Auth settings (not secret)" entries={config} onChange={setConfig} keyLabel="Setting" valueLabel="Setting value" />
         <label className="check">
           <input type="checkbox" checked={bindNow} onChange={(e) => setBindNow(e.target.checked)} /> Bind to a resource now
         </label>

@@ -7,7 +7,7 @@ import { BoundResources } from "./bound-resources.js";
 import { useSecretModelDefinitions } from "./use-secret-usage.js";
 
 /** Deleting cannot be undone: the button waits for the exact name, and the dialog says what goes with the secret. */
-export function DeleteSecretDialog({ secret, onClose }: { secret: Secret; onClose: () => void }) {
+export function DeleteSecretDialog({ secret, onClose }: { secret: Pick<Secret, "secretId" | "secretName">; onClose: () => void }) {
   const id = useId();
   const [typed, setTyped] = useState("");
   const remove = useConsoleMutation(SecretsService.method.deleteSecret, { doing: `Deleting ${secret.secretName}`, success: () => `Deleted secret ${secret.secretName}.`, onSuccess: onClose });

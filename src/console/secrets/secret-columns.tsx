@@ -1,11 +1,11 @@
 import type { ColumnDef } from "@tanstack/react-table";
 import { type Secret, SecretState } from "../../../gen/secrets/v1/service_pb.js";
-import { formatTime, scopeLabel, stateLabel } from "../format.js";
+import { formatTime, masksLabel, scopeLabel, stateLabel } from "../format.js";
 
 export type SecretAction = "details" | "update" | "delete";
 
 export function maskOf(s: Secret): string {
-  return s.maskedValue || Object.entries(s.maskedFields).map(([k, v]) => `${k}: ${v}`).join(", ");
+  return s.maskedValue || masksLabel(s.maskedFields);
 }
 
 export function secretColumns({ canModify, onAction }: { canModify: (s: Secret) => boolean; onAction: (a: SecretAction, s: Secret) => void }): ColumnDef<Secret, unknown>[] {

@@ -8,9 +8,10 @@ import { Dialog } from "../ui/dialog.js";
 import { BindingsTable } from "../bindings/bindings-table.js";
 import { ErrorNotice, Loading } from "../ui/states.js";
 import { maskOf } from "./secret-columns.js";
+import { SecretVersions } from "./secret-versions.js";
 import { useSecretBindings } from "./use-secret-usage.js";
 
-/** One secret: its metadata (never the value), where it is bound, revocation, and for admins its recent audit trail. */
+/** One secret: its metadata and value versions (never a value), where it is bound, revocation, and for admins its recent audit trail. */
 export function SecretDrawer({ secret, onClose }: { secret: Secret; onClose: () => void }) {
   const session = useSession();
   const bindings = useSecretBindings(secret.secretId);
@@ -31,6 +32,10 @@ export function SecretDrawer({ secret, onClose }: { secret: Secret; onClose: () 
           <Meta term="Created" value={`${formatTime(secret.createdAt)} by ${secret.createdBy}`} />
           <Meta term="Last updated" value={`${formatTime(secret.lastUpdatedAt)} by ${secret.lastUpdatedBy}`} />
         </dl>
+      </section>
+      <section aria-labelledby="drawer-versions">
+        <h3 id="drawer-versions">Value versions</h3>
+        <SecretVersions secretId={secret.secretId} />
       </section>
       <section aria-labelledby="drawer-bindings">
         <h3 id="drawer-bindings">Bindings</h3>

@@ -1,6 +1,6 @@
 import { useId } from "react";
 import { type Secret, SecretState } from "../../../gen/secrets/v1/service_pb.js";
-import { PROVIDER_LIST_ID, ProviderSuggestions } from "./providers.js";
+import { ProviderSuggestions } from "../providers/provider-select.js";
 
 export interface SecretFilters {
   text: string;
@@ -30,11 +30,11 @@ export function SecretFiltersBar({ filters, onChange, pageSize, onPageSizeChange
   const set = (patch: Partial<SecretFilters>) => onChange({ ...filters, ...patch });
   return (
     <search className="filters" aria-label="Filter secrets">
-      <ProviderSuggestions />
+      <ProviderSuggestions id={`${id}-providers`} />
       <label htmlFor={`${id}-text`}>Search</label>
       <input id={`${id}-text`} type="search" value={filters.text} onChange={(e) => set({ text: e.target.value })} placeholder="name, key name, model…" />
       <label htmlFor={`${id}-provider`}>Provider</label>
-      <input id={`${id}-provider`} list={PROVIDER_LIST_ID} value={filters.provider} onChange={(e) => set({ provider: e.target.value })} placeholder="any" />
+      <input id={`${id}-provider`} list={`${id}-providers`} value={filters.provider} onChange={(e) => set({ provider: e.target.value })} placeholder="any" />
       <label htmlFor={`${id}-scope`}>Scope</label>
       <select id={`${id}-scope`} value={filters.scope} onChange={(e) => set({ scope: e.target.value as SecretFilters["scope"] })}>
         <option value="">Any</option>

@@ -1,11 +1,13 @@
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { type Secret, SecretsService } from "../../../gen/secrets/v1/service_pb.js";
+import { AUTH_MODE_KEY, AuthModeFields, readAuthFields, settingsChanged, valueOf } from "../providers/auth-mode-fields.js";
+import { ModelInput, ProviderSelect } from "../providers/provider-select.js";
+import { modeOf, useProviderCatalog } from "../providers/use-catalog.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
 import { Dialog } from "../ui/dialog.js";
 import { type Entry, KeyValueEditor, toEntries, toRecord } from "../ui/key-value-editor.js";
 import { ErrorNotice } from "../ui/states.js";
 import { BoundResources } from "./bound-resources.js";
-import { PROVIDER_LIST_ID, ProviderSuggestions } from "./providers.js";
 import { ValueFields, readValue } from "./value-fields.js";
 
 /**
@@ -14,8 +16,12 @@ import { ValueFields, readValue } from "./value-fields.js";
  * ABORTED and nothing is overwritten.
  */
 export function UpdateSecretDialog({ secret, onClose }: { secret: Secret; onClose: () => void }) {
-  const id = useId();
+  const catalog = useProviderCatalog();
   const [etag] = useState(secret.etag);
+  const [provider, setProvider] = useState(secret.provider ?? "");
+  const entry = catalog.find(provider);
+  const [modeName, setModeName] = useState(secret.authConfig[AUTH_MODE_KEY]);
+  const mode = entry && modeOf(entry, modeName);
   const [replaceValue, setReplaceValue] = useState(false);
   const [fieldNames, setFieldNames] = useState<string[]>(Object.keys(secret.maskedFields));
   const [config, setConfig] = useState<Entry[]>(toEntries(secret.authConfig));
@@ -24,18 +30,17 @@ export function UpdateSecretDialog({ secret, onClose }: { secret: Secret; onClos
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = e.currentTarget;
-    const data = new FormData(form);
-    const value = replaceValue ? readValue(form, fieldNames) : undefined;
+    const auth = mode && readAuthFields(form, mode);
+    const value = replaceValue ? (mode ? valueOf(mode, auth!.secretFields) : readValue(form, fieldNames)) : undefined;
     if (replaceValue && !value) return;
     // Only what changed is sent, so the audit trail and the etag move only for real changes.
-    const provider = String(data.get("provider")).trim();
-    const model = String(data.get("model")).trim();
-    const authConfig = toRecord(config);
-    const configChanged = JSON.stringify(authConfig) !== JSON.stringify(secret.authConfig);
+    const model = String(new FormData(form).get("model")).trim();
+    const authConfig = auth ? auth.authConfig : toRecord(config);
+    const configChanged = auth ? settingsChanged(authConfig, secret.authConfig) : JSON.stringify(authConfig) !== JSON.stringify(secret.authConfig);
     update.mutate({
       secretId: secret.secretId,
       etag,
-      provider: provider === (secret.provider ?? "") ? undefined : provider,
+      provider: provider.trim() === (secret.provider ?? "") ? undefined : provider.trim(),
       model: model === (secret.model ?? "") ? undefined : model,
       authConfig: configChanged ? authConfig : {},
       clearAuthConfig: configChanged && Object.keys(authConfig).length === 0,
@@ -46,25 +51,24 @@ export function UpdateSecretDialog({ secret, onClose }: { secret: Secret; onClos
   return (
     <Dialog title={`Update ${secret.secretName}`} onClose={onClose}>
       <form onSubmit={submit}>
-        <ProviderSuggestions />
         <p className="help">
           Key name <code>{secret.fieldName}</code> · value version {secret.version} · the name and scope cannot change.
         </p>
-        <label htmlFor={`${id}-provider`}>Provider</label>
-        <input id={`${id}-provider`} name="provider" list={PROVIDER_LIST_ID} defaultValue={secret.provider ?? ""} />
-        <label htmlFor={`${id}-model`}>Model</label>
-        <input id={`${id}-model`} name="model" defaultValue={secret.model ?? ""} />
-        <KeyValueEditor legend="Auth settings (not secret)" entries={config} onChange={setConfig} keyLabel="Setting" valueLabel="Setting value" />
-        <p className="help">Changing api_base needs the value again, so the key is never sent to a new host unasked.</p>
+        <ProviderSelect value={provider} onChange={setProvider} allowOther />
+        <ModelInput provider={entry} name="model" defaultValue={secret.model ?? ""} />
         <label className="check">
           <input type="checkbox" checked={replaceValue} onChange={(e) => setReplaceValue(e.target.checked)} /> Replace the value
         </label>
-        {replaceValue && (
+        {replaceValue && <BoundResources secretId={secret.secretId} consequence="each of them gets the new value on its next resolve." />}
+        {entry && mode ? (
+          <AuthModeFields provider={entry} mode={mode} onModeChange={setModeName} secrets={replaceValue ? "required" : "hidden"} initialConfig={secret.authConfig} />
+        ) : (
           <>
-            <BoundResources secretId={secret.secretId} consequence="each of them gets the new value on its next resolve." />
-            <ValueFields fieldNames={fieldNames} onFieldNamesChange={setFieldNames} required />
+            {replaceValue && <ValueFields fieldNames={fieldNames} onFieldNamesChange={setFieldNames} required />}
+            <KeyValueEditor legend="Auth settings (not secret)" entries={config} onChange={setConfig} keyLabel="Setting" valueLabel="Setting value" />
           </>
         )}
+        <p className="help">Changing api_base needs the value again, so the key is never sent to a new host unasked.</p>
         {update.error && <ErrorNotice error={update.error} doing={`Updating ${secret.secretName}`} />}
         <div className="buttons">
           <button type="button" onClick={onClose}>

@@ -1,4 +1,4 @@
-import { type ColumnDef, type SortingState, getCoreRowModel, getSortedRowModel, useReactTable } from "@tanstack/react-table";
+import { type ColumnDef, type RowSelectionState, type SortingState, type VisibilityState, getCoreRowModel, getSortedRowModel, useReactTable } from "@tanstack/react-table";
 import { type ReactNode, useState } from "react";
 
 interface DataTableProps<T> {
@@ -8,16 +8,49 @@ interface DataTableProps<T> {
   rowKey: (row: T) => string;
   /** The column whose cell names the row (a row header for screen readers). */
   rowHeader?: string;
+  /** Columns hidden by id (see ColumnChooser). */
+  columnVisibility?: VisibilityState;
+  /** Rows selectable by a checkbox each (and one for all), for bulk actions; selected by rowKey. */
+  selection?: Selection<T>;
 }
 
-/** A sortable table: each sortable header is a button that says how the column is sorted (aria-sort). */
-export function DataTable<T>({ caption, columns, rows, rowKey, rowHeader }: DataTableProps<T>) {
+export interface Selection<T> {
+  selected: RowSelectionState;
+  onChange: (selected: RowSelectionState) => void;
+  canSelect: (row: T) => boolean;
+  /** Names the row in its checkbox's label: "Select <label>". */
+  label: (row: T) => string;
+}
+
+function selectColumn<T>(selection: Selection<T>): ColumnDef<T, unknown> {
+  return {
+    id: "select",
+    enableSorting: false,
+    header: ({ table }) => (
+      <input
+        type="checkbox"
+        aria-label="Select all rows"
+        checked={table.getIsAllRowsSelected()}
+        ref={(el) => {
+          if (el) el.indeterminate = table.getIsSomeRowsSelected();
+        }}
+        onChange={table.getToggleAllRowsSelectedHandler()}
+      />
+    ),
+    cell: ({ row }) => <input type="checkbox" aria-label={`Select ${selection.label(row.original)}`} checked={row.getIsSelected()} disabled={!row.getCanSelect()} onChange={row.getToggleSelectedHandler()} />,
+  };
+}
+
+/** A sortable table, optionally with hidden columns and selectable rows: each sortable header is a button that says how the column is sorted (aria-sort). */
+export function DataTable<T>({ caption, columns, rows, rowKey, rowHeader, columnVisibility = {}, selection }: DataTableProps<T>) {
   const [sorting, setSorting] = useState<SortingState>([]);
   const table = useReactTable({
     data: rows,
-    columns,
-    state: { sorting },
+    columns: selection ? [selectColumn(selection), ...columns] : columns,
+    state: { sorting, columnVisibility, rowSelection: selection?.selected ?? {} },
     onSortingChange: setSorting,
+    enableRowSelection: selection ? (row) => selection.canSelect(row.original) : false,
+    onRowSelectionChange: (updater) => selection?.onChange(typeof updater === "function" ? updater(selection.selected) : updater),
     getCoreRowModel: getCoreRowModel(),
     getSortedRowModel: getSortedRowModel(),
     getRowId: rowKey,

@@ -24,7 +24,7 @@ export function Dialog({ title, onClose, children, variant = "modal" }: DialogPr
     const dialog = ref.current!;
     const opener = document.activeElement as HTMLElement | null;
     dialog.showModal();
-    const first = dialog.querySelector<HTMLElement>("[data-autofocus], input:not([type=hidden]):not([disabled]), select, textarea");
+    const first = dialog.querySelector<HTMLElement>("[data-autofocus], input:not([type=hidden]):not([disabled]):not([readonly]), select, textarea");
     (first ?? dialog).focus();
     const onCancel = (e: Event) => {
       e.preventDefault();

@@ -1,0 +1,54 @@
+import { type FormEvent, useId, useState } from "react";
+import { type Provider, ProviderService } from "../../../gen/secrets/v1/providers_pb.js";
+import { useConsoleMutation } from "../use-console-mutation.js";
+import { Dialog } from "../ui/dialog.js";
+import { ErrorNotice } from "../ui/states.js";
+import { AuthModeFields, readAuthFields, valueOf } from "./auth-mode-fields.js";
+import { defaultEnvVar, modeOf } from "./use-catalog.js";
+
+/** A new secret made the provider's key (the caller's, or for admins the shared one) in one call: auth mode → its fields. */
+export function SetProviderKeyDialog({ provider, shared, onClose }: { provider: Provider; shared: boolean; onClose: () => void }) {
+  const id = useId();
+  const [modeName, setModeName] = useState<string>();
+  const mode = modeOf(provider, modeName);
+  const whose = shared ? "the shared" : "your";
+  const set = useConsoleMutation(ProviderService.method.setProviderKey, {
+    doing: `Setting ${whose} key for ${provider.displayName}`,
+    success: (r) => `Set ${whose} key for ${provider.displayName} (secret ${r.providerKey?.secretName}).`,
+    onSuccess: onClose,
+  });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const auth = readAuthFields(form, mode);
+    const value = valueOf(mode, auth.secretFields);
+    if (!value) return;
+    const data = new FormData(form);
+    set.mutate({
+      provider: provider.providerId,
+      isShared: shared,
+      key: { case: "newSecret", value: { secretName: String(data.get("secret-name")).trim(), fieldName: String(data.get("field-name")).trim(), authConfig: auth.authConfig, ...value } },
+    });
+  };
+  return (
+    <Dialog title={`Set ${whose} key for ${provider.displayName}`} onClose={onClose}>
+      <form onSubmit={submit}>
+        <p className="help">{shared ? "Everyone's fallback for this provider: stored as a shared secret." : "Used by your model definitions of this provider that have no key of their own; stored as your private secret."} It replaces any key set before.</p>
+        <label htmlFor={`${id}-name`}>Secret name</label>
+        <input id={`${id}-name`} name="secret-name" required autoComplete="off" defaultValue={`${provider.providerId}-${shared ? "shared" : "key"}`} />
+        <label htmlFor={`${id}-field`}>Key name</label>
+        <input id={`${id}-field`} name="field-name" required defaultValue={defaultEnvVar(provider.providerId, provider)} />
+        <AuthModeFields provider={provider} mode={mode} onModeChange={setModeName} secrets="required" />
+        {set.error && <ErrorNotice error={set.error} doing={`Setting ${whose} key`} />}
+        <div className="buttons">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={set.isPending}>
+            Set key
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
