@@ -9,7 +9,6 @@ import {
   type Secret,
   type SecretBinding,
   SecretBindingSchema,
-  SecretSchema,
   SecretState,
 } from "../../gen/secrets/v1/service_pb.js";
 import { type ResolvedSecret, etagOf } from "../secrets/service.js";
@@ -19,8 +18,15 @@ import type { AuditRecord, BindingRecord, ResourceAccessRecord, SecretRecord, To
 const ms = (d: Date): bigint => BigInt(d.getTime());
 const orUnset = (v: string | null): string | undefined => v ?? undefined;
 
+/**
+ * Built as the message itself (the type checks that no required field is
+ * missing; test/converters.test.ts that it equals what create() builds):
+ * create() sets each field through reflection, ~3 µs a secret, a third of a
+ * millisecond for a page of 100.
+ */
 export function secretToProto(s: SecretRecord): Secret {
-  return create(SecretSchema, {
+  return {
+    $typeName: "secrets.v1.Secret",
     secretId: s.id,
     secretName: s.name,
     fieldName: s.fieldName,
@@ -38,7 +44,7 @@ export function secretToProto(s: SecretRecord): Secret {
     createdAt: ms(s.createdAt),
     lastUpdatedBy: s.lastUpdatedBy,
     lastUpdatedAt: ms(s.lastUpdatedAt),
-  });
+  };
 }
 
 export function bindingToProto(b: BindingRecord): SecretBinding {
