@@ -1,7 +1,7 @@
 import { create, equals, toJson } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { SecretSchema, SecretState } from "../gen/secrets/v1/service_pb.js";
-import { secretToProto } from "../src/rpc/converters.js";
+import { ResolvedSecretSchema, SecretSchema, SecretState } from "../gen/secrets/v1/service_pb.js";
+import { resolvedToProto, secretToProto } from "../src/rpc/converters.js";
 import type { SecretRecord } from "../src/store/records.js";
 
 describe("secretToProto", () => {
@@ -22,6 +22,16 @@ describe("secretToProto", () => {
       });
       expect(equals(SecretSchema, built, created)).toBe(true);
       expect(toJson(SecretSchema, built)).toEqual(toJson(SecretSchema, created));
+    }
+  });
+
+  it("resolvedToProto builds the message create() builds, for a single value and for fields", () => {
+    const base = { fieldName: "KEY", secretId: "s1", secretName: "n", provider: null, model: "m", authConfig: { region: "eu" }, version: 2 };
+    for (const value of [{ value: "sk-1" }, { fields: { user: "u", password: "p" } }]) {
+      const built = resolvedToProto({ ...base, value });
+      const created = create(ResolvedSecretSchema, { ...base, provider: undefined, ...value });
+      expect(equals(ResolvedSecretSchema, built, created)).toBe(true);
+      expect(toJson(ResolvedSecretSchema, built)).toEqual(toJson(ResolvedSecretSchema, created));
     }
   });
 });

@@ -5,7 +5,6 @@ import {
   type ResolvedSecret as ResolvedSecretMessage,
   type ResourceAccess,
   ResourceAccessSchema,
-  ResolvedSecretSchema,
   type Secret,
   type SecretBinding,
   SecretBindingSchema,
@@ -59,17 +58,20 @@ export function bindingToProto(b: BindingRecord): SecretBinding {
   });
 }
 
+/** Built directly, as secretToProto is: ten or more per ResolveResourceSecrets call. */
 export function resolvedToProto(r: ResolvedSecret): ResolvedSecretMessage {
-  return create(ResolvedSecretSchema, {
+  return {
+    $typeName: "secrets.v1.ResolvedSecret",
     fieldName: r.fieldName,
     secretId: r.secretId,
     secretName: r.secretName,
-    ...("value" in r.value ? { value: r.value.value } : { fields: r.value.fields }),
+    value: "value" in r.value ? r.value.value : "",
+    fields: "fields" in r.value ? r.value.fields : {},
     provider: orUnset(r.provider),
     model: orUnset(r.model),
     authConfig: r.authConfig,
     version: r.version,
-  });
+  };
 }
 
 export function auditEventToProto(e: AuditRecord): AuditEvent {
