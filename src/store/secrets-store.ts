@@ -122,30 +122,21 @@ function pageRowToRecord(values: unknown[]): SecretRecord {
 }
 
 type PageParams = { isShared?: boolean; provider?: string; viewer?: string; after?: string; limit: number };
-const pageShapes = new Map<string, (ex: Db, params: PageParams) => Promise<Array<{ page: unknown[][] }>>>();
 
-/** The prepared query for the filters this page sets (one per combination, made on first use): a WHERE of optional terms would defeat the keyset index. */
-function secretsPage(filter: SecretFilter, after: string | undefined) {
-  const terms = [
-    filter.isShared === undefined ? undefined : eq(secrets.isShared, sql.placeholder("isShared")),
-    filter.provider === undefined ? undefined : eq(secrets.provider, sql.placeholder("provider")),
+/** One prepared query per combination of the filters a page sets ("1010": shared and viewer): a WHERE of optional terms would defeat the keyset index. */
+const secretsPage = preparedShapes<string, PageParams, Array<{ page: unknown[][] }>>("secrets_page", (ex, shape) => {
+  const [shared, provider, viewer, after] = [...shape].map((bit) => bit === "1");
+  const where = and(
+    shared ? eq(secrets.isShared, sql.placeholder("isShared")) : undefined,
+    provider ? eq(secrets.provider, sql.placeholder("provider")) : undefined,
     // Shared secrets and the viewer's own private ones.
-    filter.visibleTo === undefined ? undefined : or(eq(secrets.isShared, true), eq(secrets.createdBy, sql.placeholder("viewer"))),
-    after === undefined ? undefined : gt(secrets.id, sql.placeholder("after")),
-  ];
-  const shape = terms.map((t) => (t ? "1" : "0")).join("");
-  let query = pageShapes.get(shape);
-  if (!query) {
-    const where = and(...terms);
-    query = preparedQuery<PageParams, Array<{ page: unknown[][] }>>(`secrets_page_${shape}`, (ex) =>
-      ex
-        .select({ page: sql<unknown[][]>`coalesce(json_agg(json_build_array(${pageRow}) order by ${secrets.id}), '[]'::json)` })
-        .from(sql`(select * from ${secrets} ${where ? sql`where ${where}` : sql``} order by ${secrets.id} limit ${sql.placeholder("limit")}) as ${secrets}`),
-    );
-    pageShapes.set(shape, query);
-  }
-  return query;
-}
+    viewer ? or(eq(secrets.isShared, true), eq(secrets.createdBy, sql.placeholder("viewer"))) : undefined,
+    after ? gt(secrets.id, sql.placeholder("after")) : undefined,
+  );
+  return ex
+    .select({ page: sql<unknown[][]>`coalesce(json_agg(json_build_array(${pageRow}) order by ${secrets.id}), '[]'::json)` })
+    .from(sql`(select * from ${secrets} ${where ? sql`where ${where}` : sql``} order by ${secrets.id} limit ${sql.placeholder("limit")}) as ${secrets}`);
+});
 
 type SealedRow = Omit<ResolvedRecord, "payload"> & SealedValue;
 
@@ -363,7 +354,8 @@ export class SecretsStore {
 
   /** Keyset page ordered by id (time-ordered UUIDv7): rows inserted meanwhile never shift a page. */
   async listSecrets(ex: Executor, filter: SecretFilter, after: string | undefined, limit: number): Promise<SecretRecord[]> {
-    const [row] = await secretsPage(filter, after)(ex, { isShared: filter.isShared, provider: filter.provider, viewer: filter.visibleTo, after, limit });
+    const shape = [filter.isShared, filter.provider, filter.visibleTo, after].map((term) => (term === undefined ? "0" : "1")).join("");
+    const [row] = await secretsPage(ex, shape, { isShared: filter.isShared, provider: filter.provider, viewer: filter.visibleTo, after, limit });
     return row!.page.map(pageRowToRecord);
   }
 
