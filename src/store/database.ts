@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
+import { pgliteOptions } from "./pglite-options.js";
 import * as schema from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -31,6 +32,8 @@ export interface DatabaseOptions {
   migrate?: boolean;
   /** Connection pool size of postgres.js. Default 10. */
   poolSize?: number;
+  /** PGlite's buffer pool (shared_buffers), MB. Default 16. */
+  pgliteSharedBuffersMb?: number;
 }
 
 // Two levels below the package root both here (src/store/) and in the built server (dist/bin/main.js), which inlines this module.
@@ -128,7 +131,7 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
   const lock: DataDirLock = await lockDataDir(dataDir);
   let client: PGlite | undefined;
   try {
-    client = await PGlite.create(pglitePath(dataDir));
+    client = await PGlite.create(pglitePath(dataDir), pgliteOptions(options.pgliteSharedBuffersMb ?? 16));
     const db = drizzlePglite(client, { schema });
     // PGlite is one connection in one process (guarded by the lock): no advisory lock needed.
     if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
