@@ -10,6 +10,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { pgliteOptions } from "./pglite-options.js";
+import { readTemplate } from "./pglite-template.js";
 import * as schema from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -48,12 +49,7 @@ const MIGRATION_LOCK_KEY = 7_358_221_904_113n;
  * unknown database creates it, so callers that must not create one ask first.
  */
 export async function databaseExists(options: Pick<DatabaseOptions, "url" | "dataDir">): Promise<boolean> {
-  if (!options.url) {
-    return access(join(pglitePath(options.dataDir), "PG_VERSION")).then(
-      () => true,
-      () => false,
-    );
-  }
+  if (!options.url) return pgliteClusterExists(options.dataDir);
   const client = postgres(options.url, { max: 1, connect_timeout: 5, onnotice: () => {} });
   try {
     const [row] = await client`select to_regclass('drizzle.__drizzle_migrations') is not null as migrated`;
@@ -64,6 +60,12 @@ export async function databaseExists(options: Pick<DatabaseOptions, "url" | "dat
 }
 
 const pglitePath = (dataDir: string) => join(dataDir, "pglite");
+
+const pgliteClusterExists = (dataDir: string) =>
+  access(join(pglitePath(dataDir), "PG_VERSION")).then(
+    () => true,
+    () => false,
+  );
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir, options);
@@ -131,7 +133,8 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
   const lock: DataDirLock = await lockDataDir(dataDir);
   let client: PGlite | undefined;
   try {
-    client = await PGlite.create(pglitePath(dataDir), pgliteOptions(options.pgliteSharedBuffersMb ?? 16));
+    const template = (await pgliteClusterExists(dataDir)) ? undefined : await readTemplate(MIGRATIONS_DIR);
+    client = await PGlite.create(pglitePath(dataDir), { ...pgliteOptions(options.pgliteSharedBuffersMb ?? 16), loadDataDir: template });
     const db = drizzlePglite(client, { schema });
     // PGlite is one connection in one process (guarded by the lock): no advisory lock needed.
     if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
