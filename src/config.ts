@@ -23,6 +23,8 @@ export interface Config {
   /** HTTP/1.1: how long a client may take to send a request's headers before it is answered 408 and cut (slow clients). */
   headersTimeoutMs: number;
   dbPoolSize: number;
+  /** The embedded database's buffer pool, MB (resident from start-up; what does not fit is read from the OS page cache). */
+  pgliteSharedBuffersMb: number;
   /** Admin token to register on first start instead of generating one. */
   bootstrapToken: string | undefined;
   /** How long a verified API token is trusted before the database is asked again (bounds revocation delay). */
@@ -88,6 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: int(env, "SECRETS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     headersTimeoutMs: int(env, "SECRETS_HEADERS_TIMEOUT_MS", 15_000, 1_000, 600_000),
     dbPoolSize,
+    pgliteSharedBuffersMb: int(env, "SECRETS_PGLITE_SHARED_BUFFERS_MB", 16, 1, 4096),
     bootstrapToken: env.SECRETS_BOOTSTRAP_TOKEN || undefined,
     tokenCacheTtlMs: int(env, "SECRETS_TOKEN_CACHE_TTL_MS", 5_000, 0, 60_000),
     workers: workers(env),

@@ -33,6 +33,8 @@ export interface ServicesOptions {
   kek: KekSource;
   versionRetention?: number;
   dbPoolSize?: number;
+  /** PGlite's buffer pool, MB; default 16. */
+  pgliteSharedBuffersMb?: number;
   tokenCacheTtlMs?: number;
   /** ResolveResourceSecrets per principal: sustained rate and burst. */
   resolveRate?: { ratePerSecond: number; burst: number };
@@ -70,7 +72,7 @@ export interface Services {
 }
 
 export async function openServices(options: ServicesOptions): Promise<Services> {
-  const database = await openDatabase({ url: options.databaseUrl, dataDir: options.dataDir, poolSize: options.dbPoolSize });
+  const database = await openDatabase({ url: options.databaseUrl, dataDir: options.dataDir, poolSize: options.dbPoolSize, pgliteSharedBuffersMb: options.pgliteSharedBuffersMb });
   try {
     const kekStore = new KekStore(database.db);
     const keyring = await openKeyring(options.kek, kekStore);

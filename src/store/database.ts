@@ -9,6 +9,8 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
+import { pgliteOptions } from "./pglite-options.js";
+import { readTemplate } from "./pglite-template.js";
 import * as schema from "./schema.js";
 import { StatementCounter, type StatementCounts, countingPglite } from "./statement-counter.js";
 
@@ -34,6 +36,8 @@ export interface DatabaseOptions {
   migrate?: boolean;
   /** Connection pool size of postgres.js. Default 10. */
   poolSize?: number;
+  /** PGlite's buffer pool (shared_buffers), MB. Default 16. */
+  pgliteSharedBuffersMb?: number;
 }
 
 // Two levels below the package root both here (src/store/) and in the built server (dist/bin/main.js), which inlines this module.
@@ -48,12 +52,7 @@ const MIGRATION_LOCK_KEY = 7_358_221_904_113n;
  * unknown database creates it, so callers that must not create one ask first.
  */
 export async function databaseExists(options: Pick<DatabaseOptions, "url" | "dataDir">): Promise<boolean> {
-  if (!options.url) {
-    return access(join(pglitePath(options.dataDir), "PG_VERSION")).then(
-      () => true,
-      () => false,
-    );
-  }
+  if (!options.url) return pgliteClusterExists(options.dataDir);
   const client = postgres(options.url, { max: 1, connect_timeout: 5, onnotice: () => {} });
   try {
     const [row] = await client`select to_regclass('drizzle.__drizzle_migrations') is not null as migrated`;
@@ -64,6 +63,12 @@ export async function databaseExists(options: Pick<DatabaseOptions, "url" | "dat
 }
 
 const pglitePath = (dataDir: string) => join(dataDir, "pglite");
+
+const pgliteClusterExists = (dataDir: string) =>
+  access(join(pglitePath(dataDir), "PG_VERSION")).then(
+    () => true,
+    () => false,
+  );
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir, options);
@@ -170,7 +175,8 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
   const lock: DataDirLock = await lockDataDir(dataDir);
   let client: PGlite | undefined;
   try {
-    client = await PGlite.create(pglitePath(dataDir));
+    const template = (await pgliteClusterExists(dataDir)) ? undefined : await readTemplate(MIGRATIONS_DIR);
+    client = await PGlite.create(pglitePath(dataDir), { ...pgliteOptions(options.pgliteSharedBuffersMb ?? 16), loadDataDir: template });
     const counter = new StatementCounter();
     const db = drizzlePglite(countingPglite(client, counter), { schema });
     // PGlite is one connection in one process (guarded by the lock): no advisory lock needed.
