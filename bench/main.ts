@@ -197,6 +197,7 @@ function workload(unary: Unary, ids: string[]): [ceiling: Scenario, ...scenarios
   return [
     ["ceiling: Health/Check", () => health({})],
     ["GetSecret", (i) => get({ secretId: ids[i % ids.length]! })],
+    ["ListSecrets (1)", () => list({ pageSize: 1 })],
     ["ListSecrets (100)", () => list({ pageSize: 100 })],
     ["ResolveResourceSecrets (10)", (i) => resolve({ resourceType: "BENCH_JOB", resourceId: `job-${i % RESOURCES}` })],
     ["GetResourceEndpointConfigs (2×3)", () => endpointConfigs({ resourceType: "GATEWAY_JOB", resourceId: "bench" })],
@@ -366,6 +367,18 @@ function progress(r: Row) {
   log(`  ${r.database.padEnd(10)} c=${String(r.concurrency).padEnd(3)} ${r.protocol.padEnd(16)} ${r.scenario.padEnd(36)} ${Math.round(r.rps).toString().padStart(6)} req/s`);
 }
 
+/** What one more row of a ListSecrets page costs the server: the 100-row page against the 1-row page, per extra row. */
+function perRowCosts(rows: Row[]): string[] {
+  const out: string[] = [];
+  for (const one of rows.filter((r) => r.scenario === "ListSecrets (1)" && r.cpuUsPerCall)) {
+    const hundred = rows.find((r) => r.scenario === "ListSecrets (100)" && r.database === one.database && r.protocol === one.protocol && r.concurrency === one.concurrency);
+    if (!hundred?.cpuUsPerCall) continue;
+    const us = (hundred.cpuUsPerCall.server - one.cpuUsPerCall!.server) / 99;
+    out.push(`${one.database}, ${one.protocol}, c=${one.concurrency}: ListSecrets costs the server ${us.toFixed(1)} µs per row`);
+  }
+  return out;
+}
+
 function report(rows: Row[], extra: Record<string, unknown>) {
   const header = ["database", "scenario", "protocol", "c", "req/s", "p50 ms", "p99 ms", "errors", "vs ceiling", "SQL/call", "CPU µs/call: server", "client", "postgres"];
   const us = (n: number | undefined) => (n === undefined ? "—" : Math.round(n).toString());
@@ -398,6 +411,7 @@ function report(rows: Row[], extra: Record<string, unknown>) {
       ...(extra.databases as DatabaseRun[]).map(
         (d) => `${d.database}: start-up ${d.firstStartMs} ms on new data; on existing data ${d.startupMs} ms from spawn (${d.startupInProcessMs} ms inside the server); server peak RSS ${d.peakRssMb} MiB`,
       ),
+      ...perRowCosts(rows),
       `${extra.seconds} s per cell`,
       "",
     ].join("\n"),
