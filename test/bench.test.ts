@@ -26,14 +26,14 @@ it("npm run bench runs every scenario on each database and writes its figures", 
         BENCH_NO_BUILD: "1",
         BENCH_DATABASE_URL: postgres,
       },
-      timeout: 110_000,
+      timeout: 230_000,
     });
     const file = /figures written to (\S+)/.exec(stdout)?.[1];
     expect(file?.startsWith(dir)).toBe(true);
     const figures = JSON.parse(await readFile(file!, "utf8")) as {
       crypto: { sealUs: number; openUs: number };
       databases: Array<{ database: string; startupMs: number }>;
-      rows: Array<{ database: string; scenario: string; protocol: string; requests: number; errors: number; cpuUsPerCall: { server: number; client: number } }>;
+      rows: Array<{ database: string; scenario: string; protocol: string; requests: number; errors: number; sqlPerCall?: number; cpuUsPerCall: { server: number; client: number } }>;
     };
     const databases = postgres ? ["PGlite", "PostgreSQL"] : ["PGlite"];
     expect(figures.databases.map((d) => d.database)).toEqual(databases);
@@ -49,10 +49,19 @@ it("npm run bench runs every scenario on each database and writes its figures", 
       expect(row.requests, `${row.database} ${row.scenario}`).toBeGreaterThan(0);
       expect(row.cpuUsPerCall.client).toBeGreaterThan(0);
     }
+    // Statements are counted by the server, per call: a read is at least its one query, a create a transaction of several.
+    const sql = (database: string, scenario: string) => figures.rows.find((r) => r.database === database && r.scenario === scenario && r.protocol === "gRPC h2")?.sqlPerCall;
+    for (const database of databases) {
+      expect(sql(database, "GetSecret")).toBeGreaterThanOrEqual(1);
+      expect(sql(database, "CreateAndBindSecret")).toBeGreaterThanOrEqual(4);
+      expect(sql(database, "peer ceiling: plain grpc-js")).toBeUndefined();
+    }
+    expect(stdout).toMatch(/SQL\/call/);
+    expect(stdout).toMatch(/ListSecrets costs the server -?[\d.]+ µs per row/);
     expect(figures.crypto.openUs).toBeGreaterThan(0);
     // The table is printed too, with its CPU columns.
     expect(stdout).toMatch(/CPU µs\/call: server\s+client\s+postgres/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}, 120_000);
+}, 240_000);
