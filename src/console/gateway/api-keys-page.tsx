@@ -167,6 +167,7 @@ export function ApiKeysPage() {
         <BulkDeleteKeysDialog
           keys={chosen}
           modelsOf={(secretId) => usage.models.filter((m) => m.secretId === secretId)}
+          counting={usage.pending}
           onClose={close}
           onDeleted={(ids) => setSelected((s) => Object.fromEntries(Object.entries(s).filter(([k]) => !ids.includes(k))))}
         />

@@ -1,10 +1,10 @@
 import { useId } from "react";
 import type { Provider } from "../../../gen/secrets/v1/providers_pb.js";
-import { type Secret, SecretState, SecretsService } from "../../../gen/secrets/v1/service_pb.js";
+import { type Secret, SecretState } from "../../../gen/secrets/v1/service_pb.js";
 import { scopeLabel } from "../format.js";
 import { maskOf } from "../secrets/secret-columns.js";
+import { useAllSecrets } from "../secrets/use-secret-usage.js";
 import { ErrorNotice, Loading } from "../ui/states.js";
-import { useAllPages } from "../ui/use-all-pages.js";
 import { useProviderCatalog } from "./use-catalog.js";
 
 /**
@@ -21,7 +21,7 @@ function usable(secret: Secret, provider: Provider, shared: boolean, canonical: 
 export function ExistingSecretSelect({ provider, shared, name }: { provider: Provider; shared: boolean; name: string }) {
   const id = useId();
   const catalog = useProviderCatalog();
-  const secrets = useAllPages(SecretsService.method.listSecrets, shared ? { isShared: true } : {}, (p) => p.secrets);
+  const secrets = useAllSecrets(shared ? { isShared: true } : {});
   if (secrets.error) return <ErrorNotice error={secrets.error} doing="Loading your secrets" />;
   if (!secrets.complete) return <Loading what="the secrets you may use" />;
   const choices = secrets.items.filter((s) => usable(s, provider, shared, (p) => catalog.find(p)?.providerId));

@@ -40,12 +40,12 @@ export function SecretDrawer({ secret, onClose }: { secret: Secret; onClose: () 
       </section>
       <section aria-labelledby="drawer-bindings">
         <h3 id="drawer-bindings">Bindings</h3>
-        {bindings.isPending ? (
-          <Loading what="bindings" />
-        ) : bindings.isError ? (
+        {bindings.error ? (
           <ErrorNotice error={bindings.error} doing="Loading bindings" />
+        ) : !bindings.complete ? (
+          <Loading what="bindings" />
         ) : (
-          <BindingsTable bindings={bindings.data.bindings} secretNames={new Map([[secret.secretId, secret.secretName]])} emptyText="Not bound to any resource." />
+          <BindingsTable bindings={bindings.items} secretNames={new Map([[secret.secretId, secret.secretName]])} emptyText="Not bound to any resource." />
         )}
       </section>
       {mayModify(session, secret) && secret.state === SecretState.ACTIVE && <RevokeSection secret={secret} />}

@@ -14,10 +14,11 @@ type PagedInput<I extends DescMessage> = Omit<MessageInitShape<I>, "pageToken" |
  * part of the list; a refetch (after a change) keeps the old items shown
  * and re-reads every page.
  */
-export function useAllPages<I extends DescMessage, O extends DescMessage, T>(method: DescMethodUnary<I, O>, input: PagedInput<I>, itemsOf: (page: MessageShape<O>) => T[]) {
+export function useAllPages<I extends DescMessage, O extends DescMessage, T>(method: DescMethodUnary<I, O>, input: PagedInput<I>, itemsOf: (page: MessageShape<O>) => T[], options: { enabled?: boolean } = {}) {
   const query = useInfiniteQuery(method, { ...input, pageSize: ALL_PAGES_SIZE, pageToken: "" } as never, {
     pageParamKey: "pageToken" as never,
     getNextPageParam: ((page: MessageShape<O>) => (page as { nextPageToken?: string }).nextPageToken || undefined) as never,
+    enabled: options.enabled,
   });
   const { hasNextPage, isFetchingNextPage, isError, fetchNextPage } = query;
   useEffect(() => {
