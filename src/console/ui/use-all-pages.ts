@@ -15,6 +15,8 @@ type PagedInput<I extends DescMessage> = Omit<MessageInitShape<I>, "pageToken" |
  * and re-reads every page.
  */
 export function useAllPages<I extends DescMessage, O extends DescMessage, T>(method: DescMethodUnary<I, O>, input: PagedInput<I>, itemsOf: (page: MessageShape<O>) => T[], options: { enabled?: boolean } = {}) {
+  // connect-query types the page param per concrete method; this hook serves any method whose
+  // request has page_size/page_token and whose answer has next_page_token, hence the casts.
   const query = useInfiniteQuery(method, { ...input, pageSize: ALL_PAGES_SIZE, pageToken: "" } as never, {
     pageParamKey: "pageToken" as never,
     getNextPageParam: ((page: MessageShape<O>) => (page as { nextPageToken?: string }).nextPageToken || undefined) as never,
