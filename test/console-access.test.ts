@@ -1,10 +1,20 @@
 /// <reference lib="dom" />
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SecretsService } from "../gen/secrets/v1/service_pb.js";
+import { as } from "./support/calls.js";
 import { ConsoleBrowser, axe, chromiumAvailable, contains, dialog, expectNotInDom, hiddenParts, nav, notified, poll, snap } from "./support/console-browser.js";
 import { type TestServer, startTestServer } from "./support/server.js";
 
-const VALUES = { adminOpenai: "sk-proj-ADMINopenai-0123456789abcdef", sharedBedrock: "ABSKSHAREDbedrock-0123456789abcdef" };
+const VALUES = {
+  adminOpenai: "sk-proj-ADMINopenai-0123456789abcdef",
+  sharedBedrock: "ABSKSHAREDbedrock-0123456789abcdef",
+  anthropicMine: "sk-ant-MINEanthropic-0123456789abcdef",
+  anthropicTeam: "sk-ant-TEAManthropic-0123456789abcdef",
+  openaiTeam: "sk-proj-TEAMopenai-0123456789abcdef",
+};
 const HIDDEN_PARTS = hiddenParts(Object.values(VALUES));
 
 describe.skipIf(!chromiumAvailable)("the console's tokens, provider keys and resource access pages in a real browser", () => {
@@ -120,6 +130,40 @@ describe.skipIf(!chromiumAvailable)("the console's tokens, provider keys and res
     await confirm.getByRole("button", { name: "Remove key" }).click();
     await notified(admin, "Removed your key for openai.");
     await poll(() => table.locator("tbody tr").count()).toBe(1);
+  });
+
+  it("sets a provider key from an existing secret the caller may use; the shared key is offered shared secrets only", async () => {
+    const secrets = createClient(SecretsService, createConnectTransport({ baseUrl: t.baseUrl, httpVersion: "1.1" }));
+    const make = (secretName: string, provider: string, secretValue: string, isShared: boolean) =>
+      secrets.createSecret({ secretName, fieldName: `${provider.toUpperCase()}_API_KEY`, provider, secretValue, isShared }, as(t.adminToken));
+    await make("anthropic-mine", "anthropic", VALUES.anthropicMine, false);
+    await make("anthropic-team", "anthropic", VALUES.anthropicTeam, true);
+    // Another provider's secret is not offered: the service would refuse it.
+    await make("openai-team", "openai", VALUES.openaiTeam, true);
+
+    await nav(admin, "Tokens");
+    await nav(admin, "Provider keys");
+    const row = admin.getByRole("table", { name: "Provider keys" }).getByRole("row", { name: /\(anthropic\)/ });
+    await row.getByRole("button", { name: /^Set the shared key for/ }).click();
+    const shared = admin.getByRole("dialog", { name: /^Set the shared key for/ });
+    await shared.getByLabel("An existing secret").check();
+    const offered = (d: typeof shared) => d.getByLabel("Secret", { exact: true }).locator("option:not([disabled])").allInnerTexts();
+    await poll(() => offered(shared)).toEqual([expect.stringMatching(/^anthropic-team \(shared, anthropic, sk-/)]);
+    await admin.keyboard.press("Escape");
+    await shared.waitFor({ state: "hidden" });
+
+    await row.getByRole("button", { name: /^Set your key for/ }).click();
+    const mine = admin.getByRole("dialog", { name: /^Set your key for/ });
+    await mine.getByLabel("An existing secret").check();
+    await poll(async () => (await offered(mine)).map((o) => o.split(" ")[0])).toEqual(["anthropic-mine", "anthropic-team"]);
+    await mine.getByLabel("Secret", { exact: true }).selectOption({ index: 1 });
+    await axe(admin, "set provider key from an existing secret");
+    await snap(admin, "provider-key-existing-secret");
+    await mine.getByRole("button", { name: "Set key" }).click();
+    await notified(admin, /Set your key for .* \(secret anthropic-mine\)\./);
+    await contains(row, "✓ Yours");
+    await contains(row, "anthropic-mine");
+    await expectNotInDom(admin, HIDDEN_PARTS);
   });
 
   it("shows a resource's owner and grants on the Bindings page; grants, revokes and (admins) transfers it", async () => {

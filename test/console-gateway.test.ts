@@ -2,7 +2,7 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GatewayService } from "../gen/secrets/v1/gateway_pb.js";
 import { as } from "./support/calls.js";
 import { ConsoleBrowser, axe, chromiumAvailable, contains, dialog, dismissNotifications, expectNotInDom, hiddenParts, nav, notified, poll, snap } from "./support/console-browser.js";
@@ -181,6 +181,46 @@ describe.skipIf(!chromiumAvailable)("the console's gateway pages in a real brows
     await contains(admin.getByRole("row", { name: /chat/ }), "openai-gpt-4o (weight 50)");
   });
 
+  it("opens a key's details from its name: metadata, the endpoints using it and their resources (each opening the endpoint's drawer), and its actions", async () => {
+    await nav(admin, "API keys");
+    const table = admin.getByRole("table", { name: "API keys" });
+    await table.getByRole("button", { name: "1 resource(s) use openai-gw" }).waitFor();
+    await table.getByRole("button", { name: "Details of openai-gw" }).click();
+    const drawer = dialog(admin, "API key openai-gw");
+    await contains(drawer.getByRole("definition"), "OpenAI (openai)");
+    await contains(drawer.getByRole("list", { name: "Masked values" }), "api_key:");
+    await contains(drawer.getByRole("definition"), "api_base=https://eu.api.openai.com/v1");
+    await drawer.getByRole("term").filter({ hasText: "Last updated" }).waitFor();
+    const endpoints = drawer.getByRole("table", { name: "Endpoints using openai-gw" });
+    await contains(endpoints.getByRole("row", { name: /chat/ }), "openai-gpt-4o");
+    const resources = drawer.getByRole("table", { name: "Resources using openai-gw" });
+    await contains(resources.getByRole("row", { name: /SCORER_JOB\/scorer-7/ }), "Toxicity scorer");
+    await axe(admin, "api key details");
+    await snap(admin, "gateway-api-key-details");
+    await expectNotInDom(admin, HIDDEN_PARTS);
+
+    // An endpoint opens its own drawer over the key's; Escape comes back to the key.
+    await resources.getByRole("button", { name: "Details of endpoint chat" }).click();
+    const endpoint = dialog(admin, "Endpoint chat");
+    await endpoint.getByRole("table", { name: "Models of chat" }).waitFor();
+    await admin.keyboard.press("Escape");
+    await endpoint.waitFor({ state: "hidden" });
+    await drawer.waitFor();
+
+    await drawer.getByRole("button", { name: "Edit key" }).click();
+    const edit = dialog(admin, "Edit API key openai-gw");
+    await poll(() => edit.getByLabel("api_key", { exact: true }).inputValue()).toBe("");
+    await admin.keyboard.press("Escape");
+    await edit.waitFor({ state: "hidden" });
+    await drawer.getByRole("button", { name: "Delete key…" }).click();
+    const del = dialog(admin, "Delete openai-gw");
+    await contains(del, "Type");
+    await admin.keyboard.press("Escape");
+    await del.waitFor({ state: "hidden" });
+    await admin.keyboard.press("Escape");
+    await drawer.waitFor({ state: "hidden" });
+  });
+
   it("bulk-deletes selected API keys after a confirmation that lists them and the model definitions they orphan", async () => {
     await nav(admin, "API keys");
     const table = admin.getByRole("table", { name: "API keys" });
@@ -202,6 +242,49 @@ describe.skipIf(!chromiumAvailable)("the console's gateway pages in a real brows
     await dismissNotifications(admin);
     await axe(admin, "api keys page");
     await snap(admin, "gateway-api-keys");
+  });
+
+  it("counts a key's endpoints and resources over every page of the lists, showing that it is counting meanwhile", async () => {
+    // Four endpoints on bedrock-gw (chat, and three more) serving seven resources, read two rows a page.
+    const gateway = createClient(GatewayService, createConnectTransport({ baseUrl: t.baseUrl, httpVersion: "1.1" }));
+    const key = (await gateway.listGatewaySecretInfos({}, as(t.adminToken))).secrets.find((s) => s.secretName === "bedrock-gw")!;
+    for (const n of [1, 2, 3]) {
+      const model = (await gateway.createModelDefinition({ name: `paged-model-${n}`, secretId: key.secretId, provider: "bedrock", modelName: "anthropic.claude-3-5-sonnet" }, as(t.adminToken))).modelDefinition!;
+      const endpoint = (await gateway.createEndpoint({ name: `paged-${n}`, modelConfigs: [{ modelDefinitionId: model.modelDefinitionId }] }, as(t.adminToken))).endpoint!;
+      for (const r of ["a", "b"]) await gateway.createEndpointBinding({ endpointId: endpoint.endpointId, resourceType: "SCORER_JOB", resourceId: `paged-${n}${r}` }, as(t.adminToken));
+    }
+
+    // The console asks for the API's largest page (1000); this tab's requests ask for 2 instead, so
+    // following next_page_token is exercised without creating a thousand rows. The bindings' pages
+    // wait until released, to see the count's loading state.
+    const paged = await browser.newPage();
+    const calls = new Map<string, number>();
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    await paged.route(/\/secrets\.v1\.GatewayService\/List\w+$/, async (route) => {
+      const method = new URL(route.request().url()).pathname.split("/").pop()!;
+      const body = JSON.parse(route.request().postData() || "{}") as { pageSize?: number };
+      if (body.pageSize !== 1000) return route.continue();
+      calls.set(method, (calls.get(method) ?? 0) + 1);
+      if (method === "ListEndpointBindings") await released;
+      await route.continue({ postData: JSON.stringify({ ...body, pageSize: 2 }) });
+    });
+    await browser.signIn(paged, t.adminToken);
+    await nav(paged, "API keys");
+    const row = paged.getByRole("table", { name: "API keys" }).getByRole("row", { name: /bedrock-gw/ });
+    await contains(row, "Counting…");
+    await paged.getByRole("status").filter({ hasText: "Loading the endpoints and resources using each key" }).waitFor();
+    await axe(paged, "api keys page while counting");
+    await snap(paged, "gateway-api-keys-counting");
+    release();
+    await row.getByRole("button", { name: "4 endpoint(s) use bedrock-gw" }).waitFor();
+    await row.getByRole("button", { name: "7 resource(s) use bedrock-gw" }).click();
+    const resources = dialog(paged, "Resources using bedrock-gw").getByRole("table", { name: "Resources using bedrock-gw" });
+    await poll(() => resources.locator("tbody tr").count()).toBe(7);
+    expect(calls.get("ListModelDefinitions")).toBeGreaterThan(1);
+    expect(calls.get("ListEndpoints")).toBeGreaterThan(1);
+    expect(calls.get("ListEndpointBindings")).toBeGreaterThan(3);
+    await paged.context().close();
   });
 
   it("offers a service token nothing it may not do: no create, edit, delete or selection", async () => {

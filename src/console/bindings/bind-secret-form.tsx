@@ -1,15 +1,14 @@
-import { useQuery } from "@connectrpc/connect-query";
 import { type FormEvent, useId, useState } from "react";
 import { SecretState, SecretsService } from "../../../gen/secrets/v1/service_pb.js";
 import { ResourceFields, readResource } from "../secrets/resource-fields.js";
-import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
+import { useAllSecrets } from "../secrets/use-secret-usage.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
 import { ErrorNotice } from "../ui/states.js";
 
 export function BindSecretForm() {
   const id = useId();
-  const secrets = useQuery(SecretsService.method.listSecrets, { pageSize: USAGE_PAGE });
-  const active = (secrets.data?.secrets ?? []).filter((s) => s.state === SecretState.ACTIVE);
+  const secrets = useAllSecrets();
+  const active = secrets.items.filter((s) => s.state === SecretState.ACTIVE);
   const [secretId, setSecretId] = useState("");
   const chosen = active.find((s) => s.secretId === secretId);
   const bind = useConsoleMutation(SecretsService.method.bindSecret, {
@@ -24,10 +23,10 @@ export function BindSecretForm() {
   return (
     <form onSubmit={submit} className="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Bind a secret</h2>
-      {secrets.isError && <ErrorNotice error={secrets.error} doing="Loading secrets" />}
+      {secrets.error && <ErrorNotice error={secrets.error} doing="Loading secrets" />}
       <label htmlFor={`${id}-secret`}>Secret</label>
       <select id={`${id}-secret`} value={secretId} onChange={(e) => setSecretId(e.target.value)} required>
-        <option value="">{secrets.isPending ? "Loading secrets…" : "Choose a secret"}</option>
+        <option value="">{!secrets.complete ? "Loading secrets…" : "Choose a secret"}</option>
         {active.map((s) => (
           <option key={s.secretId} value={s.secretId}>
             {s.secretName} ({s.isShared ? "shared" : "private"})

@@ -1,7 +1,7 @@
 import { useQuery } from "@connectrpc/connect-query";
 import { type FormEvent, useId, useState } from "react";
 import { SecretsService } from "../../../gen/secrets/v1/service_pb.js";
-import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
+import { useAllSecrets } from "../secrets/use-secret-usage.js";
 import { mayWrite, useSession } from "../session.js";
 import { Pager } from "../ui/pager.js";
 import { ErrorNotice, Loading } from "../ui/states.js";
@@ -21,8 +21,8 @@ export function BindingsPage() {
   const [filter, setFilter] = useState<ResourceFilter>({});
   const paging = usePageTokens(JSON.stringify(filter));
   const bindings = useQuery(SecretsService.method.listBindings, { ...filter, pageSize: 50, pageToken: paging.pageToken });
-  const secrets = useQuery(SecretsService.method.listSecrets, { pageSize: USAGE_PAGE });
-  const names = new Map((secrets.data?.secrets ?? []).map((s) => [s.secretId, s.secretName]));
+  const secrets = useAllSecrets();
+  const names = new Map(secrets.items.map((s) => [s.secretId, s.secretName]));
 
   const apply = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();

@@ -1,11 +1,10 @@
-import { useQuery } from "@connectrpc/connect-query";
 import { type FormEvent, useId, useRef, useState } from "react";
 import { GatewayService, LinkageType, type ModelDefinition } from "../../../gen/secrets/v1/gateway_pb.js";
 import { ModelInput, ProviderSelect } from "../providers/provider-select.js";
 import { modeOf, useProviderCatalog } from "../providers/use-catalog.js";
-import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
 import { ErrorNotice } from "../ui/states.js";
+import { useAllPages } from "../ui/use-all-pages.js";
 import { NewApiKeyFields, readNewApiKey } from "./new-api-key-fields.js";
 
 const NEW_KEY = "\u0000new";
@@ -26,7 +25,7 @@ export function AddModelForm({ onAdded }: { onAdded: (model: ModelDefinition, li
   const [keyId, setKeyId] = useState("");
   const [busy, setBusy] = useState(false);
   const fieldset = useRef<HTMLFieldSetElement>(null);
-  const keys = useQuery(GatewayService.method.listGatewaySecretInfos, { provider: entry?.providerId, pageSize: USAGE_PAGE }, { enabled: entry !== undefined });
+  const keys = useAllPages(GatewayService.method.listGatewaySecretInfos, { provider: entry?.providerId }, (p) => p.secrets, { enabled: entry !== undefined });
   const createKey = useConsoleMutation(GatewayService.method.createGatewaySecret, { doing: "Creating the API key", success: (r) => `Created API key ${r.secret?.secretName}.` });
   const createModel = useConsoleMutation(GatewayService.method.createModelDefinition, { doing: "Creating the model definition", success: (r) => `Created model definition ${r.modelDefinition?.name}.` });
   const error = createKey.error ?? createModel.error;
@@ -78,8 +77,8 @@ export function AddModelForm({ onAdded }: { onAdded: (model: ModelDefinition, li
             <ModelInput key={entry.providerId} provider={entry} name="model" required />
             <label htmlFor={`${id}-key`}>API key</label>
             <select id={`${id}-key`} value={keyId} onChange={(e) => setKeyId(e.target.value)} required>
-              <option value="">{keys.isPending ? "Loading keys…" : `Choose a ${entry.displayName} key`}</option>
-              {keys.data?.secrets.map((k) => (
+              <option value="">{!keys.complete ? "Loading keys…" : `Choose a ${entry.displayName} key`}</option>
+              {keys.items.map((k) => (
                 <option key={k.secretId} value={k.secretId}>
                   {k.secretName}
                 </option>

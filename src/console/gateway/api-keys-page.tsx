@@ -1,27 +1,50 @@
-import { useQuery } from "@connectrpc/connect-query";
 import type { ColumnDef, RowSelectionState, VisibilityState } from "@tanstack/react-table";
 import { useId, useState } from "react";
 import { GatewayService, type GatewaySecretInfo } from "../../../gen/secrets/v1/gateway_pb.js";
 import { formatTime, masksLabel } from "../format.js";
 import { DeleteSecretDialog } from "../secrets/delete-secret-dialog.js";
-import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
 import { mayModify, mayWrite, useSession } from "../session.js";
 import { ColumnChooser } from "../ui/column-chooser.js";
 import { DataTable } from "../ui/data-table.js";
-import { Dialog } from "../ui/dialog.js";
 import { Empty, ErrorNotice, Loading } from "../ui/states.js";
+import { useAllPages } from "../ui/use-all-pages.js";
 import { CreateApiKeyDialog, EditApiKeyDialog } from "./api-key-dialogs.js";
+import { ApiKeyDrawer } from "./api-key-drawer.js";
 import { BulkDeleteKeysDialog } from "./bulk-delete-keys-dialog.js";
-import { type KeyUsage, useGatewayUsage } from "./use-gateway-usage.js";
+import { KeyUsageDrawer } from "./key-usage-tables.js";
+import { useGatewayUsage } from "./use-gateway-usage.js";
 
 type Open = { kind: "create" | "bulk-delete" } | { kind: "edit" | "delete" | "endpoints" | "resources"; secret: GatewaySecretInfo } | undefined;
+
+/**
+ * A count cell: "Counting…" until every page of the lists it joins is in,
+ * never a count of part of them (one status above the table announces it,
+ * not one per row).
+ */
+function CountButton({ pending, count, text, label, onClick }: { pending: boolean; count: number; text: string; label: string; onClick: () => void }) {
+  if (pending) {
+    return (
+      <span className="counting">
+        <span className="spinner" aria-hidden="true" /> Counting…
+      </span>
+    );
+  }
+  return (
+    <button type="button" className="link" onClick={onClick} aria-label={`${count} ${text} use ${label}`}>
+      {text === "endpoint(s)" ? count : `${count} ${text}`}
+    </button>
+  );
+}
 
 /** MLflow's "API keys": the gateway's view of secrets, with what depends on each. */
 export function ApiKeysPage() {
   const id = useId();
   const session = useSession();
-  const keys = useQuery(GatewayService.method.listGatewaySecretInfos, { pageSize: USAGE_PAGE });
+  // Every key (search, filter and sort are over all of them, as in MLflow), and what uses each.
+  const keys = useAllPages(GatewayService.method.listGatewaySecretInfos, {}, (p) => p.secrets);
   const usage = useGatewayUsage();
+  // The drawer's key by id, so it shows the key as last read (after an edit) and goes when the key does.
+  const [drawerId, setDrawerId] = useState<string>();
   const [search, setSearch] = useState("");
   const [provider, setProvider] = useState("");
   const [visibility, setVisibility] = useState<VisibilityState>({ created: false });
@@ -29,14 +52,24 @@ export function ApiKeysPage() {
   const [open, setOpen] = useState<Open>();
   const close = () => setOpen(undefined);
 
-  if (keys.isPending || usage.pending) return <Loading what="API keys" />;
-  if (keys.isError || usage.error) return <ErrorNotice error={keys.error ?? usage.error} doing="Loading API keys" />;
-  const all = keys.data.secrets;
+  if (keys.error || usage.error) return <ErrorNotice error={keys.error ?? usage.error} doing="Loading API keys" />;
+  if (!keys.complete) return <Loading what="API keys" />;
+  const all = keys.items;
+  const drawer = all.find((s) => s.secretId === drawerId);
   const providers = [...new Set(all.map((s) => s.provider).filter(Boolean))].sort();
   const rows = all.filter((s) => s.secretName.toLowerCase().includes(search.trim().toLowerCase()) && (!provider || s.provider === provider));
   const chosen = rows.filter((s) => selected[s.secretId]);
   const columns: ColumnDef<GatewaySecretInfo, unknown>[] = [
-    { id: "name", header: "Key name", accessorFn: (s) => s.secretName },
+    {
+      id: "name",
+      header: "Key name",
+      accessorFn: (s) => s.secretName,
+      cell: ({ row }) => (
+        <button type="button" className="link" onClick={() => setDrawerId(row.original.secretId)} aria-label={`Details of ${row.original.secretName}`}>
+          {row.original.secretName}
+        </button>
+      ),
+    },
     { id: "provider", header: "Provider", accessorFn: (s) => s.provider || "—" },
     { id: "masked", header: "Masked value", enableSorting: false, accessorFn: (s) => masksLabel(s.maskedValues), cell: ({ getValue }) => <code>{getValue() as string}</code> },
     {
@@ -44,9 +77,7 @@ export function ApiKeysPage() {
       header: "Endpoints",
       accessorFn: (s) => usage.usageOf(s.secretId).endpoints.length,
       cell: ({ row, getValue }) => (
-        <button type="button" className="link" onClick={() => setOpen({ kind: "endpoints", secret: row.original })} aria-label={`${getValue()} endpoint(s) use ${row.original.secretName}`}>
-          {getValue() as number}
-        </button>
+        <CountButton pending={usage.pending} count={getValue() as number} text="endpoint(s)" label={row.original.secretName} onClick={() => setOpen({ kind: "endpoints", secret: row.original })} />
       ),
     },
     {
@@ -54,9 +85,7 @@ export function ApiKeysPage() {
       header: "Used by",
       accessorFn: (s) => usage.usageOf(s.secretId).bindings.length,
       cell: ({ row, getValue }) => (
-        <button type="button" className="link" onClick={() => setOpen({ kind: "resources", secret: row.original })} aria-label={`${getValue()} resource(s) use ${row.original.secretName}`}>
-          {getValue() as number} resource(s)
-        </button>
+        <CountButton pending={usage.pending} count={getValue() as number} text="resource(s)" label={row.original.secretName} onClick={() => setOpen({ kind: "resources", secret: row.original })} />
       ),
     },
     { id: "updated", header: "Last updated", accessorFn: (s) => Number(s.lastUpdatedAt), cell: ({ row }) => formatTime(row.original.lastUpdatedAt) },
@@ -108,6 +137,7 @@ export function ApiKeysPage() {
           </button>
         )}
       </search>
+      {usage.pending && <Loading what="the endpoints and resources using each key" />}
       {rows.length === 0 ? (
         <Empty title={all.length ? "No API keys found" : "No API keys created"}>{all.length ? "Change the search or provider." : "Use “Create API key” to add one."}</Empty>
       ) : (
@@ -121,6 +151,15 @@ export function ApiKeysPage() {
           selection={mayWrite(session) ? { selected, onChange: setSelected, canSelect: (s) => mayModify(session, s), label: (s) => s.secretName } : undefined}
         />
       )}
+      {drawer && (
+        <ApiKeyDrawer
+          secret={drawer}
+          usage={usage}
+          onEdit={mayModify(session, drawer) ? () => setOpen({ kind: "edit", secret: drawer }) : undefined}
+          onDelete={mayModify(session, drawer) ? () => setOpen({ kind: "delete", secret: drawer }) : undefined}
+          onClose={() => setDrawerId(undefined)}
+        />
+      )}
       {open?.kind === "create" && <CreateApiKeyDialog onClose={close} />}
       {open?.kind === "edit" && <EditApiKeyDialog secret={open.secret} onClose={close} />}
       {open?.kind === "delete" && <DeleteSecretDialog secret={open.secret} onClose={close} />}
@@ -128,28 +167,12 @@ export function ApiKeysPage() {
         <BulkDeleteKeysDialog
           keys={chosen}
           modelsOf={(secretId) => usage.models.filter((m) => m.secretId === secretId)}
+          counting={usage.pending}
           onClose={close}
           onDeleted={(ids) => setSelected((s) => Object.fromEntries(Object.entries(s).filter(([k]) => !ids.includes(k))))}
         />
       )}
-      {(open?.kind === "endpoints" || open?.kind === "resources") && <UsageDrawer kind={open.kind} name={open.secret.secretName} usage={usage.usageOf(open.secret.secretId)} onClose={close} />}
+      {(open?.kind === "endpoints" || open?.kind === "resources") && <KeyUsageDrawer kind={open.kind} keyName={open.secret.secretName} usage={usage.usageOf(open.secret.secretId)} onClose={close} />}
     </>
-  );
-}
-
-function UsageDrawer({ kind, name, usage, onClose }: { kind: "endpoints" | "resources"; name: string; usage: KeyUsage; onClose: () => void }) {
-  const items = kind === "endpoints" ? usage.endpoints.map((e) => ({ key: e.endpointId, text: e.name })) : usage.bindings.map((b) => ({ key: b.bindingId, text: `${b.resourceType}/${b.resourceId} (endpoint ${b.endpointName})` }));
-  return (
-    <Dialog title={kind === "endpoints" ? `Endpoints using ${name}` : `Resources using ${name}`} onClose={onClose} variant="drawer">
-      {items.length === 0 ? (
-        <Empty title={kind === "endpoints" ? "No endpoint uses this key" : "No resource uses this key"} />
-      ) : (
-        <ul>
-          {items.map((i) => (
-            <li key={i.key}>{i.text}</li>
-          ))}
-        </ul>
-      )}
-    </Dialog>
   );
 }

@@ -1,23 +1,16 @@
-import { useQuery } from "@connectrpc/connect-query";
 import type { ColumnDef } from "@tanstack/react-table";
 import { type Endpoint, type EndpointBinding, type EndpointModelMapping, GatewayService, LinkageType } from "../../../gen/secrets/v1/gateway_pb.js";
-import { formatTime, resourceLabel } from "../format.js";
-import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
+import { formatTime } from "../format.js";
+import { useAllPages } from "../ui/use-all-pages.js";
 import { DataTable } from "../ui/data-table.js";
 import { Dialog } from "../ui/dialog.js";
 import { Empty, ErrorNotice, Loading } from "../ui/states.js";
 import { routeOf } from "./endpoint-routes.js";
-
-const resourceColumns: ColumnDef<EndpointBinding, unknown>[] = [
-  { id: "resource", header: "Resource", accessorFn: resourceLabel, cell: ({ getValue }) => <code>{getValue() as string}</code> },
-  { id: "display", header: "Display name", accessorFn: (b) => b.displayName || "—" },
-  { id: "by", header: "Bound by", accessorFn: (b) => b.createdBy },
-  { id: "at", header: "Bound at", accessorFn: (b) => Number(b.createdAt), cell: ({ row }) => formatTime(row.original.createdAt) },
-];
+import { resourceColumns } from "./resource-columns.js";
 
 /** MLflow's endpoint details: its models (with each one's share of traffic or place among the fallbacks) and the resources it serves. */
 export function EndpointDetailsDrawer({ endpoint, onClose }: { endpoint: Endpoint; onClose: () => void }) {
-  const bindings = useQuery(GatewayService.method.listEndpointBindings, { endpointId: endpoint.endpointId, pageSize: USAGE_PAGE });
+  const bindings = useAllPages(GatewayService.method.listEndpointBindings, { endpointId: endpoint.endpointId }, (p) => p.bindings);
   const total = endpoint.modelMappings.filter((m) => m.linkageType !== LinkageType.FALLBACK).reduce((n, m) => n + m.weight, 0);
   const modelColumns: ColumnDef<EndpointModelMapping, unknown>[] = [
     { id: "name", header: "Model definition", accessorFn: (m) => m.modelDefinition?.name ?? m.modelDefinitionId },
@@ -37,14 +30,14 @@ export function EndpointDetailsDrawer({ endpoint, onClose }: { endpoint: Endpoin
       </section>
       <section aria-labelledby="endpoint-resources">
         <h3 id="endpoint-resources">Connected resources</h3>
-        {bindings.isPending ? (
-          <Loading what="connected resources" />
-        ) : bindings.isError ? (
+        {bindings.error ? (
           <ErrorNotice error={bindings.error} doing="Loading connected resources" />
-        ) : bindings.data.bindings.length === 0 ? (
+        ) : !bindings.complete ? (
+          <Loading what="connected resources" />
+        ) : bindings.items.length === 0 ? (
           <Empty title="No resource uses this endpoint">Jobs bind endpoints to themselves (CreateEndpointBinding).</Empty>
         ) : (
-          <DataTable<EndpointBinding> caption={`Resources using ${endpoint.name}`} columns={resourceColumns} rows={bindings.data.bindings} rowKey={(b) => b.bindingId} rowHeader="resource" />
+          <DataTable<EndpointBinding> caption={`Resources using ${endpoint.name}`} columns={resourceColumns} rows={bindings.items} rowKey={(b) => b.bindingId} rowHeader="resource" />
         )}
       </section>
     </Dialog>

@@ -2,11 +2,10 @@ import { useQuery } from "@connectrpc/connect-query";
 import type { ColumnDef } from "@tanstack/react-table";
 import { type FormEvent, useId, useState } from "react";
 import { GatewayService, type ModelDefinition } from "../../../gen/secrets/v1/gateway_pb.js";
-import { SecretsService } from "../../../gen/secrets/v1/service_pb.js";
 import { formatTime } from "../format.js";
 import { ModelInput, ProviderSelect } from "../providers/provider-select.js";
 import { useProviderCatalog } from "../providers/use-catalog.js";
-import { USAGE_PAGE } from "../secrets/use-secret-usage.js";
+import { useAllSecrets } from "../secrets/use-secret-usage.js";
 import { mayWrite, useSession } from "../session.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
@@ -84,14 +83,14 @@ export function ModelDefinitionsPage() {
 
 function CreateModelDefinitionDialog({ onClose }: { onClose: () => void }) {
   const id = useId();
-  const secrets = useQuery(SecretsService.method.listSecrets, { pageSize: USAGE_PAGE });
+  const secrets = useAllSecrets();
   const catalog = useProviderCatalog();
   const [secretId, setSecretId] = useState("");
   const [provider, setProvider] = useState("");
-  const key = secrets.data?.secrets.find((s) => s.secretId === secretId);
+  const key = secrets.items.find((s) => s.secretId === secretId);
   const chooseKey = (id: string) => {
     setSecretId(id);
-    setProvider(secrets.data?.secrets.find((s) => s.secretId === id)?.provider ?? "");
+    setProvider(secrets.items.find((s) => s.secretId === id)?.provider ?? "");
   };
   const create = useConsoleMutation(GatewayService.method.createModelDefinition, { doing: "Creating the model definition", success: (r) => `Created model definition ${r.modelDefinition?.name}.`, onSuccess: onClose });
   const submit = (e: FormEvent<HTMLFormElement>) => {
@@ -106,8 +105,8 @@ function CreateModelDefinitionDialog({ onClose }: { onClose: () => void }) {
         <input id={`${id}-name`} name="name" required />
         <label htmlFor={`${id}-key`}>API key</label>
         <select id={`${id}-key`} value={secretId} onChange={(e) => chooseKey(e.target.value)} required>
-          <option value="">{secrets.isPending ? "Loading keys…" : "Choose a key"}</option>
-          {secrets.data?.secrets.map((s) => (
+          <option value="">{!secrets.complete ? "Loading keys…" : "Choose a key"}</option>
+          {secrets.items.map((s) => (
             <option key={s.secretId} value={s.secretId}>
               {s.secretName} {s.provider ? `(${s.provider})` : ""}
             </option>

@@ -4,11 +4,19 @@ import { useConsoleMutation } from "../use-console-mutation.js";
 import { Dialog } from "../ui/dialog.js";
 import { ErrorNotice } from "../ui/states.js";
 import { AuthModeFields, readAuthFields, valueOf } from "./auth-mode-fields.js";
+import { ExistingSecretSelect } from "./existing-secret-select.js";
 import { defaultEnvVar, modeOf } from "./use-catalog.js";
 
-/** A new secret made the provider's key (the caller's, or for admins the shared one) in one call: auth mode → its fields. */
+type Source = "new" | "existing";
+
+/**
+ * Makes a secret the provider's key (the caller's, or for admins the shared
+ * one) in one SetProviderKey call: a new secret (auth mode → its fields),
+ * created with the key, or one that exists and the caller may use.
+ */
 export function SetProviderKeyDialog({ provider, shared, onClose }: { provider: Provider; shared: boolean; onClose: () => void }) {
   const id = useId();
+  const [source, setSource] = useState<Source>("new");
   const [modeName, setModeName] = useState<string>();
   const mode = modeOf(provider, modeName);
   const whose = shared ? "the shared" : "your";
@@ -20,10 +28,15 @@ export function SetProviderKeyDialog({ provider, shared, onClose }: { provider: 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = e.currentTarget;
+    const data = new FormData(form);
+    if (source === "existing") {
+      const secretId = String(data.get("secret-id") ?? "");
+      if (secretId) set.mutate({ provider: provider.providerId, isShared: shared, key: { case: "secretId", value: secretId } });
+      return;
+    }
     const auth = readAuthFields(form, mode);
     const value = valueOf(mode, auth.secretFields);
     if (!value) return;
-    const data = new FormData(form);
     set.mutate({
       provider: provider.providerId,
       isShared: shared,
@@ -33,12 +46,27 @@ export function SetProviderKeyDialog({ provider, shared, onClose }: { provider: 
   return (
     <Dialog title={`Set ${whose} key for ${provider.displayName}`} onClose={onClose}>
       <form onSubmit={submit}>
-        <p className="help">{shared ? "Everyone's fallback for this provider: stored as a shared secret." : "Used by your model definitions of this provider that have no key of their own; stored as your private secret."} It replaces any key set before.</p>
-        <label htmlFor={`${id}-name`}>Secret name</label>
-        <input id={`${id}-name`} name="secret-name" required autoComplete="off" defaultValue={`${provider.providerId}-${shared ? "shared" : "key"}`} />
-        <label htmlFor={`${id}-field`}>Key name</label>
-        <input id={`${id}-field`} name="field-name" required defaultValue={defaultEnvVar(provider.providerId, provider)} />
-        <AuthModeFields provider={provider} mode={mode} onModeChange={setModeName} secrets="required" />
+        <p className="help">{shared ? "Everyone's fallback for this provider: it must be a shared secret." : "Used by your model definitions of this provider that have no key of their own."} It replaces any key set before.</p>
+        <fieldset>
+          <legend>Key from</legend>
+          <label className="check">
+            <input type="radio" name="source" value="new" checked={source === "new"} onChange={() => setSource("new")} /> A new {shared ? "shared" : "private"} secret
+          </label>
+          <label className="check">
+            <input type="radio" name="source" value="existing" checked={source === "existing"} onChange={() => setSource("existing")} /> An existing secret
+          </label>
+        </fieldset>
+        {source === "existing" ? (
+          <ExistingSecretSelect provider={provider} shared={shared} name="secret-id" />
+        ) : (
+          <>
+            <label htmlFor={`${id}-name`}>Secret name</label>
+            <input id={`${id}-name`} name="secret-name" required autoComplete="off" defaultValue={`${provider.providerId}-${shared ? "shared" : "key"}`} />
+            <label htmlFor={`${id}-field`}>Key name</label>
+            <input id={`${id}-field`} name="field-name" required defaultValue={defaultEnvVar(provider.providerId, provider)} />
+            <AuthModeFields provider={provider} mode={mode} onModeChange={setModeName} secrets="required" />
+          </>
+        )}
         {set.error && <ErrorNotice error={set.error} doing={`Setting ${whose} key`} />}
         <div className="buttons">
           <button type="button" onClick={onClose}>

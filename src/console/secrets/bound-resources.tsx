@@ -6,14 +6,14 @@ import { useSecretBindings } from "./use-secret-usage.js";
 /** "Bound to N resources" and their list: what a value change or a deletion affects. */
 export function BoundResources({ secretId, consequence }: { secretId: string; consequence: string }) {
   const bindings = useSecretBindings(secretId);
-  if (bindings.isPending) return <Loading what="bindings" />;
-  if (bindings.isError) return <ErrorNotice error={bindings.error} doing="Loading bindings" />;
-  const list: SecretBinding[] = bindings.data.bindings;
+  if (bindings.error) return <ErrorNotice error={bindings.error} doing="Loading bindings" />;
+  if (!bindings.complete) return <Loading what="bindings" />;
+  const list: SecretBinding[] = bindings.items;
   if (list.length === 0) return <p className="help">Not bound to any resource.</p>;
   return (
     <div className="warning" role="note" aria-label="Bound resources">
       <p>
-        Bound to {list.length === 1 ? "1 resource" : `${list.length}${bindings.data.nextPageToken ? " or more" : ""} resources`}: {consequence}
+        Bound to {list.length === 1 ? "1 resource" : `${list.length} resources`}: {consequence}
       </p>
       <ul>
         {list.map((b) => (

@@ -42,9 +42,9 @@ export function DeleteSecretDialog({ secret, onClose }: { secret: Pick<Secret, "
 
 function OrphanedModels({ secretId }: { secretId: string }) {
   const models = useSecretModelDefinitions(secretId);
-  if (models.isPending) return <Loading what="model definitions" />;
-  if (models.isError) return <ErrorNotice error={models.error} doing="Loading model definitions" />;
-  const list = models.data.modelDefinitions;
+  if (models.error) return <ErrorNotice error={models.error} doing="Loading model definitions" />;
+  if (!models.complete) return <Loading what="model definitions" />;
+  const list = models.items;
   if (list.length === 0) return <p className="help">No gateway model definition uses it.</p>;
   return (
     <div className="warning" role="note" aria-label="Model definitions">

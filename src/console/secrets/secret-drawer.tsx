@@ -1,10 +1,11 @@
-import { type ReactNode, useState } from "react";
+import { useState } from "react";
 import { type Secret, SecretState, SecretsService } from "../../../gen/secrets/v1/service_pb.js";
 import { AuditEventsTable } from "../audit/audit-events-table.js";
 import { formatTime, scopeLabel, stateLabel } from "../format.js";
 import { hasRole, mayModify, useSession } from "../session.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
 import { Dialog } from "../ui/dialog.js";
+import { Meta } from "../ui/meta.js";
 import { BindingsTable } from "../bindings/bindings-table.js";
 import { ErrorNotice, Loading } from "../ui/states.js";
 import { maskOf } from "./secret-columns.js";
@@ -39,12 +40,12 @@ export function SecretDrawer({ secret, onClose }: { secret: Secret; onClose: () 
       </section>
       <section aria-labelledby="drawer-bindings">
         <h3 id="drawer-bindings">Bindings</h3>
-        {bindings.isPending ? (
-          <Loading what="bindings" />
-        ) : bindings.isError ? (
+        {bindings.error ? (
           <ErrorNotice error={bindings.error} doing="Loading bindings" />
+        ) : !bindings.complete ? (
+          <Loading what="bindings" />
         ) : (
-          <BindingsTable bindings={bindings.data.bindings} secretNames={new Map([[secret.secretId, secret.secretName]])} emptyText="Not bound to any resource." />
+          <BindingsTable bindings={bindings.items} secretNames={new Map([[secret.secretId, secret.secretName]])} emptyText="Not bound to any resource." />
         )}
       </section>
       {mayModify(session, secret) && secret.state === SecretState.ACTIVE && <RevokeSection secret={secret} />}
@@ -55,15 +56,6 @@ export function SecretDrawer({ secret, onClose }: { secret: Secret; onClose: () 
         </section>
       )}
     </Dialog>
-  );
-}
-
-function Meta({ term, value }: { term: string; value: ReactNode }) {
-  return (
-    <>
-      <dt>{term}</dt>
-      <dd>{value}</dd>
-    </>
   );
 }
 

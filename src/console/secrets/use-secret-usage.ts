@@ -1,16 +1,18 @@
-import { useQuery } from "@connectrpc/connect-query";
 import { GatewayService } from "../../../gen/secrets/v1/gateway_pb.js";
 import { SecretsService } from "../../../gen/secrets/v1/service_pb.js";
+import { useAllPages } from "../ui/use-all-pages.js";
 
-/** At most the API's largest page: a secret bound in more places than that is told as "1000 or more". */
-export const USAGE_PAGE = 1000;
-
-/** The resources a secret is bound to. */
+/** Every resource a secret is bound to (all pages: a warning that counts them must count them all). */
 export function useSecretBindings(secretId: string) {
-  return useQuery(SecretsService.method.listBindings, { secretId, pageSize: USAGE_PAGE });
+  return useAllPages(SecretsService.method.listBindings, { secretId }, (p) => p.bindings);
 }
 
-/** The gateway model definitions that use a secret (deleting the secret orphans them). */
+/** Every gateway model definition that uses a secret (deleting the secret orphans them). */
 export function useSecretModelDefinitions(secretId: string) {
-  return useQuery(GatewayService.method.listModelDefinitions, { secretId, pageSize: USAGE_PAGE });
+  return useAllPages(GatewayService.method.listModelDefinitions, { secretId }, (p) => p.modelDefinitions);
+}
+
+/** Every secret the caller can see, for pickers and name lookups (the Secrets page itself pages). */
+export function useAllSecrets(filter: { isShared?: boolean } = {}) {
+  return useAllPages(SecretsService.method.listSecrets, filter, (p) => p.secrets);
 }
