@@ -175,7 +175,8 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
   const lock: DataDirLock = await lockDataDir(dataDir);
   let client: PGlite | undefined;
   try {
-    const template = (await pgliteClusterExists(dataDir)) ? undefined : await readTemplate(MIGRATIONS_DIR);
+    // The template is the cluster migrated to the latest: only for an opener that would migrate it there anyway.
+    const template = options.migrate === false || (await pgliteClusterExists(dataDir)) ? undefined : await readTemplate(MIGRATIONS_DIR);
     client = await PGlite.create(pglitePath(dataDir), { ...pgliteOptions(options.pgliteSharedBuffersMb ?? 16), loadDataDir: template });
     const counter = new StatementCounter();
     const db = drizzlePglite(countingPglite(client, counter), { schema });
