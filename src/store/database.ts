@@ -12,7 +12,8 @@ import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { pgliteOptions } from "./pglite-options.js";
 import { readTemplate } from "./pglite-template.js";
 import * as schema from "./schema.js";
-import { StatementCounter, type StatementCounts, countingPglite } from "./statement-counter.js";
+import { DRIZZLE_PARSERS, pgliteForDrizzle } from "./pglite-client.js";
+import { StatementCounter, type StatementCounts } from "./statement-counter.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -177,9 +178,9 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
   try {
     // The template is the cluster migrated to the latest: only for an opener that would migrate it there anyway.
     const template = options.migrate === false || (await pgliteClusterExists(dataDir)) ? undefined : await readTemplate(MIGRATIONS_DIR);
-    client = await PGlite.create(pglitePath(dataDir), { ...pgliteOptions(options.pgliteSharedBuffersMb ?? 16), loadDataDir: template });
+    client = await PGlite.create(pglitePath(dataDir), { ...pgliteOptions(options.pgliteSharedBuffersMb ?? 16), parsers: DRIZZLE_PARSERS, loadDataDir: template });
     const counter = new StatementCounter();
-    const db = drizzlePglite(countingPglite(client, counter), { schema });
+    const db = drizzlePglite(pgliteForDrizzle(client, counter), { schema });
     // PGlite is one connection in one process (guarded by the lock): no advisory lock needed.
     if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
     const pg = client;
