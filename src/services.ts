@@ -79,7 +79,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     const store = new SecretsStore(database.db, new EnvelopeCipher(keyring), options.versionRetention);
     const tokenStore = new TokenStore(database.db);
     const auditStore = new AuditStore();
-    const audit = new AuditLog({ store: auditStore, db: database.db, onFlushError: options.onAuditFlushError });
+    const audit = new AuditLog({ store: auditStore, db: database.db, onFlushError: options.onAuditFlushError, gatherDurable: database.kind === "pglite" });
     const calls = new AuditedCalls({ audit, transaction: (fn) => store.transaction(fn) });
     const resources = new ResourceAccess({ store: new ResourceStore(), calls, db: database.db });
     const apiTokens = new ApiTokens({ store: tokenStore, cacheTtlMs: options.tokenCacheTtlMs });

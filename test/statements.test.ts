@@ -65,6 +65,15 @@ describe.each(backends())("statements per call on %s", (backend) => {
     expect(await statementsOf(() => s.secrets.resolveResourceSecrets(scorer, "JOB", "reads"))).toBe(2);
   });
 
+  it("concurrent resolves share the inserts of their audit events", async () => {
+    await s.secrets.createSecret(admin, input(name()), { resourceType: "JOB", resourceId: "shared-inserts", fieldName: "OPENAI_API_KEY" });
+    const resolves = 10;
+    const statements = await statementsOf(() => Promise.all(Array.from({ length: resolves }, () => s.secrets.resolveResourceSecrets(scorer, "JOB", "shared-inserts"))));
+    // One query each; their events in fewer inserts than resolves (each would be 2 × 10).
+    expect(statements).toBeGreaterThanOrEqual(resolves + 1);
+    expect(statements).toBeLessThan(2 * resolves);
+  });
+
   it("creates: the secret, its first version and its binding in one statement", async () => {
     // BEGIN, the resource claimed (or found), the three rows, the audit event, COMMIT.
     expect(await statementsOf(() => s.secrets.createSecret(admin, input(name()), { resourceType: "JOB", resourceId: name(), fieldName: "K" }))).toBe(5);

@@ -28,6 +28,16 @@ export interface AuditLogOptions {
   batchSize?: number;
   /** Told when a buffered batch could not be written (the events are kept for the next try). */
   onFlushError?: (err: unknown, pending: number) => void;
+  /**
+   * Wait one turn of the event loop before each durable insert, so that the
+   * calls answered in that turn share it. For an embedded database, whose
+   * queries run one at a time on this thread: no call arrives while its insert
+   * is in flight, so without the wait every resolve paid an insert of its own
+   * (PGlite, c=64: 2.0 statements per resolve against 1.05, and a third more
+   * CPU). Off for PostgreSQL, where calls join while an insert is in flight
+   * and the extra turn measured as latency at c=1.
+   */
+  gatherDurable?: boolean;
 }
 
 /** Events kept in memory at most while the database refuses them; older ones are dropped first. */
@@ -98,6 +108,7 @@ export class AuditLog {
     this.committing = true;
     try {
       while (this.durable.length > 0) {
+        if (this.options.gatherDurable) await new Promise((resolve) => setImmediate(resolve));
         const batch = this.durable.splice(0, 1000);
         try {
           await this.options.store.insert(this.options.db, batch.flatMap((b) => b.records));
