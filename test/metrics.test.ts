@@ -4,7 +4,8 @@ import { type TestServer, startTestServer } from "./support/server.js";
 describe("GET /metrics", () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer();
+    // A user's calls are limited (the admin's are not): /metrics counts against them like any call.
+    t = await startTestServer({ env: { SECRETS_CALL_RATE: "1", SECRETS_CALL_BURST: "3" } });
   });
   afterAll(async () => {
     await t?.stop();
@@ -44,6 +45,11 @@ describe("GET /metrics", () => {
     const denied = await metrics(`Bearer ${user}`);
     expect(denied.status).toBe(403);
     expect(await denied.text()).not.toMatch(/secrets_db/);
+    // Beyond the user's burst of 3 (one spent above), scrapes are refused by the call rate, before the role check.
+    const answers = await Promise.all(Array.from({ length: 6 }, () => metrics(`Bearer ${user}`)));
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(3);
+    expect(Number(limited[0]!.headers.get("retry-after"))).toBeGreaterThan(0);
     const post = await metrics(`Bearer ${t.adminToken}`, { method: "POST" });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET");

@@ -31,6 +31,12 @@ export interface Refusal {
   overloaded: boolean;
 }
 
+/**
+ * What admission needs to know of a call: its RPC (a DescMethod), or for a
+ * route of the port that is not one (GET /metrics) a name in the same form.
+ */
+export type AdmittedMethod = Pick<DescMethod, "name"> & { parent: Pick<DescMethod["parent"], "typeName"> };
+
 /** A call let in, to be released once its work is over; or refused. */
 export type Admitted = { admitted: true; release(): void } | Refusal;
 
@@ -44,7 +50,7 @@ export interface Admission {
    * slots at most; the principal is set in `values`), then the principal's
    * share of the in-flight calls and its rates. Never rejects.
    */
-  admit(method: DescMethod, authorization: string | undefined, values: ContextValues): Promise<Admitted>;
+  admit(method: AdmittedMethod, authorization: string | undefined, values: ContextValues): Promise<Admitted>;
 }
 
 /** Retry-after of a shed call: in-flight slots free up within milliseconds, so soon is right. */
@@ -82,7 +88,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
   let lookingUp = 0;
 
   const refusals = new Map<Reason, number>();
-  const refuse = (reason: Reason, error: ConnectError, method: DescMethod, values: ContextValues, overloaded = false): Admitted => {
+  const refuse = (reason: Reason, error: ConnectError, method: AdmittedMethod, values: ContextValues, overloaded = false): Admitted => {
     if (refusals.size === 0) setTimeout(report, REPORT_INTERVAL_MS).unref();
     refusals.set(reason, (refusals.get(reason) ?? 0) + 1);
     if (log.isLevelEnabled("debug")) {
@@ -112,7 +118,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     const wording = `${message}; retry in ${retryAfterSeconds} s`;
     return once(`exhausted: ${wording}`, () => toConnectError(new ServiceError("RESOURCE_EXHAUSTED", wording, false, retryAfterSeconds), log));
   };
-  const refuseAuthentication = (err: unknown, method: DescMethod, values: ContextValues) => {
+  const refuseAuthentication = (err: unknown, method: AdmittedMethod, values: ContextValues) => {
     // Anything but a refused credential (the database unreachable, say) is mapped, and logged, call by call.
     const error = err instanceof AuthenticationError ? once(`unauthenticated: ${err.message}`, () => toConnectError(err, log)) : stackless(() => toConnectError(err, log));
     return refuse(error.code === Code.Unauthenticated ? "unauthenticated" : "authentication failed", error, method, values);

@@ -79,9 +79,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const mounted = [...contract, Health, ReflectionV1, ReflectionV1alpha];
     const reflection = new ReflectionIndex(mounted);
     const interceptors = [refusalInterceptor(), loggingInterceptor(log), errorInterceptor(log)];
-    const authenticator = new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) });
     const admission = createAdmission({
-      authenticator,
+      authenticator: new Authenticator({ apiTokens: services.apiTokens, jwt: config.jwt && createJwtVerifier(config.jwt) }),
       maxInFlight: config.maxInFlight,
       maxInFlightPerPrincipal: config.maxInFlightPerPrincipal,
       callRate: config.callRate,
@@ -112,7 +111,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     });
     const handler = createHttpHandler({
       probes,
-      metrics: createMetrics({ authenticator, counts: database.counts }),
+      metrics: createMetrics({ admission, contextValues, counts: database.counts }),
       consoleAssets: createConsoleAssets(),
       router,
       grpcFastPath,

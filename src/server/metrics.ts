@@ -1,23 +1,31 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import type { Authenticator } from "../auth/authenticator.js";
-import { AuthenticationError } from "../auth/errors.js";
+import { Code, type ContextValues } from "@connectrpc/connect";
 import { hasRole } from "../auth/principal.js";
+import { principalKey } from "../rpc/context.js";
 import type { StatementCounts } from "../store/statement-counter.js";
+import type { Admission, AdmittedMethod, Refusal } from "./admission.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
 
 export interface MetricsOptions {
-  authenticator: Authenticator;
+  /** The gate every RPC passes: credentials, the in-flight caps and the principal's rates hold here too. */
+  admission: Admission;
+  contextValues: (req: Req) => ContextValues;
   counts: () => StatementCounts;
 }
+
+/** Not an RPC: named for admission (its logs and limits) in an RPC's form. */
+const METRICS: AdmittedMethod = { name: "GetMetrics", parent: { typeName: "secrets.ops.Metrics" } };
 
 /**
  * `GET /metrics`: this process's counters in Prometheus' text format, for
  * an admin's bearer token only (scrapers send one), as Vault does by
  * default: what a process sends its database says how busy its callers are.
- * Not audited: a scraper would fill the log. Returns false for any other request.
+ * Admitted like any call, so that a flood of unknown tokens here costs what
+ * it costs on an RPC; not audited: a scraper would fill the log. Returns
+ * false for any other request.
  */
 export function createMetrics(options: MetricsOptions): (req: Req, res: Res) => boolean {
   return (req, res) => {
@@ -26,9 +34,11 @@ export function createMetrics(options: MetricsOptions): (req: Req, res: Res) => 
       reply(res, 405, "method not allowed\n", { allow: "GET" });
       return true;
     }
-    options.authenticator.authenticate(req.headers.authorization ?? null).then(
-      (principal) => {
-        if (!hasRole(principal, "admin")) return reply(res, 403, "metrics are for admins\n");
+    const values = options.contextValues(req);
+    void options.admission.admit(METRICS, req.headers.authorization, values).then((admitted) => {
+      if (!admitted.admitted) return refused(res, admitted);
+      try {
+        if (!hasRole(values.get(principalKey)!, "admin")) return reply(res, 403, "metrics are for admins\n");
         const { statements, transactions } = options.counts();
         reply(
           res,
@@ -43,14 +53,22 @@ export function createMetrics(options: MetricsOptions): (req: Req, res: Res) => 
             "",
           ].join("\n"),
         );
-      },
-      (err) => {
-        if (err instanceof AuthenticationError) reply(res, 401, `${err.message}\n`, { "www-authenticate": "Bearer" });
-        else reply(res, 503, "credentials could not be checked; retry shortly\n");
-      },
-    );
+      } finally {
+        admitted.release();
+      }
+    });
     return true;
   };
+}
+
+/** 401 for credentials, 503 when the process is at its limit, 429 for the principal's own limits. */
+function refused(res: Res, refusal: Refusal): void {
+  const status = refusal.error.code === Code.Unauthenticated ? 401 : refusal.overloaded ? 503 : refusal.error.code === Code.ResourceExhausted ? 429 : 503;
+  const retryAfter = refusal.error.metadata.get("retry-after");
+  reply(res, status, `${refusal.error.rawMessage}\n`, {
+    ...(status === 401 && { "www-authenticate": "Bearer" }),
+    ...(retryAfter && { "retry-after": retryAfter }),
+  });
 }
 
 function reply(res: Res, status: number, body: string, headers: Record<string, string> = {}): void {
