@@ -70,7 +70,7 @@ describe.each(backends())("per-principal quotas on %s", (backend) => {
     expect(onUpdate.message).toContain("would take 478 bytes");
     expect(onUpdate.message).not.toContain("zzzz");
     expect((await s.secrets.getSecret(carol, { secretId: secret.id })).version).toBe(3);
-    expect(await s.store.listVersionNumbers(s.store.db, secret.id)).toEqual([3, 2]);
+    expect((await s.store.listVersions(s.store.db, secret.id)).map((v) => v.version)).toEqual([3, 2]);
 
     // Metadata-only updates store no value and pass; an admin's update is exempt.
     await s.secrets.updateSecret(carol, { secretId: secret.id, provider: "openai", secretFields: {}, authConfig: {}, clearAuthConfig: false });

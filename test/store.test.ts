@@ -196,7 +196,7 @@ describe.each(backends())("store and domain on %s", (backend) => {
       );
       expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
       for (const o of outcomes) if (o.status === "rejected") expect((o.reason as ServiceError).code).toBe("ABORTED");
-      expect(await s.store.listVersionNumbers(s.database.db, secret.id)).toEqual([2, 1]);
+      expect((await s.store.listVersions(s.database.db, secret.id)).map((v) => v.version)).toEqual([2, 1]);
     });
 
     it("keeps only the configured number of value versions", async () => {
@@ -204,7 +204,7 @@ describe.each(backends())("store and domain on %s", (backend) => {
       for (let i = 2; i <= 6; i++) {
         await s.secrets.updateSecret(alice, { secretId: secret.id, secretValue: `sk-version-${i}-00000000`, secretFields: {}, authConfig: {}, clearAuthConfig: false });
       }
-      expect(await s.store.listVersionNumbers(s.database.db, secret.id)).toEqual([6, 5, 4]);
+      expect((await s.store.listVersions(s.database.db, secret.id)).map((v) => v.version)).toEqual([6, 5, 4]);
       expect((await s.secrets.getSecret(alice, { secretId: secret.id })).version).toBe(6);
     });
 

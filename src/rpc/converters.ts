@@ -8,11 +8,13 @@ import {
   type Secret,
   type SecretBinding,
   SecretBindingSchema,
+  type SecretVersion,
+  SecretVersionSchema,
   SecretState,
 } from "../../gen/secrets/v1/service_pb.js";
 import { type ResolvedSecret, etagOf } from "../secrets/service.js";
 import { type ApiToken, ApiTokenSchema } from "../../gen/secrets/v1/tokens_pb.js";
-import type { AuditRecord, BindingRecord, ResourceAccessRecord, SecretRecord, TokenRecord } from "../store/records.js";
+import type { AuditRecord, BindingRecord, ResourceAccessRecord, SecretRecord, TokenRecord, VersionRecord } from "../store/records.js";
 
 const ms = (d: Date): bigint => BigInt(d.getTime());
 const orUnset = (v: string | null): string | undefined => v ?? undefined;
@@ -44,6 +46,10 @@ export function secretToProto(s: SecretRecord): Secret {
     lastUpdatedBy: s.lastUpdatedBy,
     lastUpdatedAt: ms(s.lastUpdatedAt),
   };
+}
+
+export function versionToProto(v: VersionRecord): SecretVersion {
+  return create(SecretVersionSchema, { version: v.version, createdBy: v.createdBy, createdAt: ms(v.createdAt), kekVersion: v.kekVersion });
 }
 
 export function bindingToProto(b: BindingRecord): SecretBinding {

@@ -6,7 +6,7 @@ import type { SecretsService } from "../secrets/service.js";
 import type { CredentialRules } from "../secrets/credential-rules.js";
 import { callerOf } from "./context.js";
 import { providerCheckOf, valueOf } from "./provider-check.js";
-import { auditEventToProto, bindingToProto, resolvedToProto, resourceAccessToProto, secretToProto } from "./converters.js";
+import { auditEventToProto, bindingToProto, resolvedToProto, resourceAccessToProto, secretToProto, versionToProto } from "./converters.js";
 
 /** Thin handlers: read the caller, call the domain, convert. */
 export function secretsHandlers(secrets: SecretsService, keyring: KeyringService, resources: ResourceAccess, rules: CredentialRules): ServiceImpl<typeof SecretsServiceDesc> {
@@ -37,7 +37,7 @@ export function secretsHandlers(secrets: SecretsService, keyring: KeyringService
 
     async listSecretVersions(req, ctx) {
       const versions = await secrets.listVersions(callerOf(ctx), req.secretId);
-      return { versions: versions.map((v) => ({ version: v.version, createdBy: v.createdBy, createdAt: BigInt(v.createdAt.getTime()), kekVersion: v.kekVersion })) };
+      return { versions: versions.map(versionToProto) };
     },
 
     async updateSecret(req, ctx) {

@@ -20,19 +20,16 @@ export interface ResourceStanding {
 const at = (k: ResourceKey) => and(eq(resources.resourceType, k.resourceType), eq(resources.resourceId, k.resourceId));
 const grantsOf = (k: ResourceKey) => and(eq(resourceGrants.resourceType, k.resourceType), eq(resourceGrants.resourceId, k.resourceId));
 
-// Written out: drizzle renders columns unqualified inside sql``, which would make the correlation ambiguous.
-const granted = (principal: unknown) =>
-  sql<boolean>`exists (select 1 from resource_grants g where g.resource_type = "resources"."resource_type" and g.resource_id = "resources"."resource_id" and g.principal = ${principal})`;
-
 const placeholder = sql.placeholder;
+// Written out: drizzle renders columns unqualified inside sql``, which would make the correlation ambiguous.
+const granted = sql<boolean>`exists (select 1 from resource_grants g where g.resource_type = "resources"."resource_type" and g.resource_id = "resources"."resource_id" and g.principal = ${placeholder("principal")})`;
 const atPlaceholders = and(eq(resources.resourceType, placeholder("resourceType")), eq(resources.resourceId, placeholder("resourceId")));
 type StandingParams = { resourceType: string; resourceId: string; principal: string };
 type StandingRow = { owner: string; granted: boolean };
 
-const standingQuery = (ex: Executor) => ex.select({ owner: resources.owner, granted: granted(placeholder("principal")) }).from(resources).where(atPlaceholders);
+const standingQuery = (ex: Executor) => ex.select({ owner: resources.owner, granted }).from(resources).where(atPlaceholders);
 const standingOf = preparedQuery<StandingParams, StandingRow[]>("resource_standing", standingQuery);
 
-// The claim, or else the row already there, which the statement's snapshot shows unless a concurrent claim is still in flight.
 const claimOrStanding = preparedQuery<StandingParams, StandingRow[]>("resource_claim", (ex) => {
   const claimed = ex.$with("claimed").as(
     ex

@@ -6,6 +6,8 @@ import { type Preparable, preparedQuery, preparedShapes } from "./prepared.js";
 import type { BindingRecord, CurrentValue, IdempotencyRecord, ResolvedRecord, SecretRecord, VersionRecord } from "./records.js";
 import { idempotencyKeys, secretBindings, secretVersions, secrets } from "./schema.js";
 
+const placeholder = sql.placeholder;
+
 /** The position of one stored value version, for walking them all in order. */
 export interface ValueKey {
   secretId: string;
@@ -93,10 +95,10 @@ const secretColumns = {
 };
 
 const secretById = preparedQuery<{ id: string }, SecretRecord[]>("secret_by_id", (ex) =>
-  ex.select(secretColumns).from(secrets).where(eq(secrets.id, sql.placeholder("id"))),
+  ex.select(secretColumns).from(secrets).where(eq(secrets.id, placeholder("id"))),
 );
 const secretByIdForUpdate = preparedQuery<{ id: string }, SecretRecord[]>("secret_by_id_for_update", (ex) =>
-  ex.select(secretColumns).from(secrets).where(eq(secrets.id, sql.placeholder("id"))).for("update"),
+  ex.select(secretColumns).from(secrets).where(eq(secrets.id, placeholder("id"))).for("update"),
 );
 
 /**
@@ -127,15 +129,15 @@ type PageParams = { isShared?: boolean; provider?: string; viewer?: string; afte
 const secretsPage = preparedShapes<string, PageParams, Array<{ page: unknown[][] }>>("secrets_page", (ex, shape) => {
   const [shared, provider, viewer, after] = [...shape].map((bit) => bit === "1");
   const where = and(
-    shared ? eq(secrets.isShared, sql.placeholder("isShared")) : undefined,
-    provider ? eq(secrets.provider, sql.placeholder("provider")) : undefined,
+    shared ? eq(secrets.isShared, placeholder("isShared")) : undefined,
+    provider ? eq(secrets.provider, placeholder("provider")) : undefined,
     // Shared secrets and the viewer's own private ones.
-    viewer ? or(eq(secrets.isShared, true), eq(secrets.createdBy, sql.placeholder("viewer"))) : undefined,
-    after ? gt(secrets.id, sql.placeholder("after")) : undefined,
+    viewer ? or(eq(secrets.isShared, true), eq(secrets.createdBy, placeholder("viewer"))) : undefined,
+    after ? gt(secrets.id, placeholder("after")) : undefined,
   );
   return ex
     .select({ page: sql<unknown[][]>`coalesce(json_agg(json_build_array(${pageRow}) order by ${secrets.id}), '[]'::json)` })
-    .from(sql`(select * from ${secrets} ${where ? sql`where ${where}` : sql``} order by ${secrets.id} limit ${sql.placeholder("limit")}) as ${secrets}`);
+    .from(sql`(select * from ${secrets} ${where ? sql`where ${where}` : sql``} order by ${secrets.id} limit ${placeholder("limit")}) as ${secrets}`);
 });
 
 type SealedRow = Omit<ResolvedRecord, "payload"> & SealedValue;
@@ -163,9 +165,9 @@ const boundValues = (withField: boolean) =>
       .innerJoin(secretVersions, and(eq(secretVersions.secretId, secrets.id), eq(secretVersions.version, secrets.currentVersion)))
       .where(
         and(
-          eq(secretBindings.resourceType, sql.placeholder("resourceType")),
-          eq(secretBindings.resourceId, sql.placeholder("resourceId")),
-          withField ? eq(secretBindings.fieldName, sql.placeholder("fieldName")) : undefined,
+          eq(secretBindings.resourceType, placeholder("resourceType")),
+          eq(secretBindings.resourceId, placeholder("resourceId")),
+          withField ? eq(secretBindings.fieldName, placeholder("fieldName")) : undefined,
         ),
       )
       .orderBy(asc(secretBindings.fieldName)),
@@ -173,7 +175,17 @@ const boundValues = (withField: boolean) =>
 const boundValuesOfResource = boundValues(false);
 const boundValueOfField = boundValues(true);
 
-const placeholder = sql.placeholder;
+/** A value version's row, its values given as placeholders: `version` and `createdBy` name the ones the statement fills them from. */
+const versionRow = (version: ReturnType<typeof placeholder> | number, createdBy: string) => ({
+  secretId: placeholder("id"),
+  version,
+  kekVersion: placeholder("kekVersion"),
+  nonce: placeholder("nonce"),
+  ciphertext: placeholder("ciphertext"),
+  wrappedDek: placeholder("wrappedDek"),
+  createdBy: placeholder(createdBy),
+  createdAt: placeholder("now"),
+});
 
 /** A new secret and its first version, and for "bound" its binding: one statement of CTEs. */
 const insertSecretRows = preparedShapes<"bound" | "unbound", Record<string, unknown>, unknown>("insert_secret", (ex, shape) => {
@@ -200,16 +212,7 @@ const insertSecretRows = preparedShapes<"bound" | "unbound", Record<string, unkn
       })
       .returning({ id: secrets.id }),
   );
-  const version = {
-    secretId: placeholder("id"),
-    version: 1,
-    kekVersion: placeholder("kekVersion"),
-    nonce: placeholder("nonce"),
-    ciphertext: placeholder("ciphertext"),
-    wrappedDek: placeholder("wrappedDek"),
-    createdBy: placeholder("createdBy"),
-    createdAt: placeholder("now"),
-  };
+  const version = versionRow(1, "createdBy");
   if (shape === "unbound") return ex.with(secret).insert(secretVersions).values(version);
   const versioned = ex.$with("inserted_version").as(ex.insert(secretVersions).values(version).returning({ version: secretVersions.version }));
   return ex.with(secret, versioned).insert(secretBindings).values({
@@ -223,30 +226,14 @@ const insertSecretRows = preparedShapes<"bound" | "unbound", Record<string, unkn
   });
 });
 
-/** Which of a secret's columns an update sets, in a fixed order: "value", "provider,model", … */
-type UpdateShape = string;
-
-
-/** The update of a secret for each shape of change; a new value also inserts its version and prunes the oldest, as CTEs of the same statement. */
-const updateSecretRow = preparedShapes<UpdateShape, Record<string, unknown>, SecretRecord[]>("update_secret", (ex, shape) => {
+/** The update of a secret for each shape of change (the columns it sets, in a fixed order: "value", "provider,model", …); a new value also inserts its version and prunes the oldest, as CTEs of the same statement. */
+const updateSecretRow = preparedShapes<string, Record<string, unknown>, SecretRecord[]>("update_secret", (ex, shape) => {
   const sets = new Set(shape.split(","));
   const value = sets.has("value");
   const writes = value
     ? [
         ex.$with("added_version").as(
-          ex
-            .insert(secretVersions)
-            .values({
-              secretId: placeholder("id"),
-              version: placeholder("version"),
-              kekVersion: placeholder("kekVersion"),
-              nonce: placeholder("nonce"),
-              ciphertext: placeholder("ciphertext"),
-              wrappedDek: placeholder("wrappedDek"),
-              createdBy: placeholder("updatedBy"),
-              createdAt: placeholder("now"),
-            })
-            .returning({ version: secretVersions.version }),
+          ex.insert(secretVersions).values(versionRow(placeholder("version"), "updatedBy")).returning({ version: secretVersions.version }),
         ),
         ex.$with("pruned_versions").as(
           ex
@@ -370,7 +357,7 @@ export class SecretsStore {
   async updateSecret(ex: Executor, current: SecretRecord, expectedRevision: number, changes: SecretChanges): Promise<SecretRecord | undefined> {
     const version = changes.value ? current.version + 1 : current.version;
     const now = new Date();
-    const shape = (["provider", "model", "authConfig", "state", "value"] as const).filter((k) => changes[k] !== undefined).join(",") as UpdateShape;
+    const shape = (["provider", "model", "authConfig", "state", "value"] as const).filter((k) => changes[k] !== undefined).join(",");
     const [updated] = await updateSecretRow(ex, shape, {
       id: current.id,
       revision: expectedRevision,
@@ -401,16 +388,6 @@ export class SecretsStore {
       .from(secretVersions)
       .where(eq(secretVersions.secretId, secretId))
       .orderBy(sql`${secretVersions.version} desc`);
-  }
-
-  /** Stored versions of a secret's value, newest first (numbers only). */
-  async listVersionNumbers(ex: Executor, secretId: string): Promise<number[]> {
-    const rows = await ex
-      .select({ version: secretVersions.version })
-      .from(secretVersions)
-      .where(eq(secretVersions.secretId, secretId))
-      .orderBy(sql`${secretVersions.version} desc`);
-    return rows.map((r) => r.version);
   }
 
   /** How many secrets a principal created (shared and private). */
@@ -631,5 +608,4 @@ export class SecretsStore {
     const rows = lock ? await q.for("update", { of: secretVersions, skipLocked: true }) : await q;
     return rows.map(({ secretId, secretName, version, ...sealed }) => ({ address: { secretId, secretName, version }, sealed }));
   }
-
 }
