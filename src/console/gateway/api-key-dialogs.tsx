@@ -4,7 +4,7 @@ import { AUTH_MODE_KEY, AuthModeFields, readAuthFields, settingsChanged } from "
 import { ProviderSelect } from "../providers/provider-select.js";
 import { modeOf, useProviderCatalog } from "../providers/use-catalog.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
-import { Dialog } from "../ui/dialog.js";
+import { Dialog, DialogButtons } from "../ui/dialog.js";
 import { ErrorNotice } from "../ui/states.js";
 import { NewApiKeyFields, readNewApiKey } from "./new-api-key-fields.js";
 
@@ -33,14 +33,7 @@ export function CreateApiKeyDialog({ onClose }: { onClose: () => void }) {
         />
         {entry && mode ? <NewApiKeyFields provider={entry} mode={mode} onModeChange={setModeName} /> : <p className="help">Choose a provider to see how it authenticates.</p>}
         {create.error && <ErrorNotice error={create.error} doing="Creating the API key" />}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending || !entry}>
-            Create API key
-          </button>
-        </div>
+        <DialogButtons onCancel={onClose} submit="Create API key" disabled={create.isPending || !entry} />
       </form>
     </Dialog>
   );
@@ -81,14 +74,7 @@ export function EditApiKeyDialog({ secret, onClose }: { secret: GatewaySecretInf
         )}
         <p className="help">Changing api_base needs the secret again, so the key is never sent to a new host unasked.</p>
         {update.error && <ErrorNotice error={update.error} doing={`Saving ${secret.secretName}`} />}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={update.isPending || !mode}>
-            Save API key
-          </button>
-        </div>
+        <DialogButtons onCancel={onClose} submit="Save API key" disabled={update.isPending || !mode} />
       </form>
     </Dialog>
   );

@@ -1,7 +1,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { type Endpoint, FallbackStrategy, GatewayService, LinkageType, type ModelDefinition, RoutingStrategy } from "../../../gen/secrets/v1/gateway_pb.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
-import { Dialog } from "../ui/dialog.js";
+import { Dialog, DialogButtons } from "../ui/dialog.js";
 import { ErrorNotice } from "../ui/states.js";
 import { AddModelForm } from "./add-model-form.js";
 
@@ -140,14 +140,7 @@ export function EndpointDialog({ endpoint, models: listed, onClose }: { endpoint
       </form>
       <AddModelForm onAdded={addModel} />
       {mutation.error && <ErrorNotice error={mutation.error} doing={endpoint ? "Saving the endpoint" : "Creating the endpoint"} />}
-      <div className="buttons">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" form={`${id}-form`} className="primary" disabled={mutation.isPending || primaries.length === 0}>
-          {endpoint ? "Save endpoint" : "Create endpoint"}
-        </button>
-      </div>
+      <DialogButtons onCancel={onClose} form={`${id}-form`} submit={endpoint ? "Save endpoint" : "Create endpoint"} disabled={mutation.isPending || primaries.length === 0} />
     </Dialog>
   );
 }

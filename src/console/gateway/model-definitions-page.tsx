@@ -10,7 +10,7 @@ import { mayWrite, useSession } from "../session.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { DataTable } from "../ui/data-table.js";
-import { Dialog } from "../ui/dialog.js";
+import { Dialog, DialogButtons } from "../ui/dialog.js";
 import { Pager } from "../ui/pager.js";
 import { Empty, ErrorNotice, Loading } from "../ui/states.js";
 import { usePageTokens } from "../ui/use-page-tokens.js";
@@ -115,14 +115,7 @@ function CreateModelDefinitionDialog({ onClose }: { onClose: () => void }) {
         <ProviderSelect value={provider} onChange={setProvider} allowOther />
         <ModelInput key={key?.secretId} provider={catalog.find(provider)} name="model" defaultValue={key?.model ?? ""} required />
         {create.error && <ErrorNotice error={create.error} doing="Creating the model definition" />}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create
-          </button>
-        </div>
+        <DialogButtons onCancel={onClose} submit="Create" disabled={create.isPending} />
       </form>
     </Dialog>
   );

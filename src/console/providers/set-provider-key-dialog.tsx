@@ -1,7 +1,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { type Provider, ProviderService } from "../../../gen/secrets/v1/providers_pb.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
-import { Dialog } from "../ui/dialog.js";
+import { Dialog, DialogButtons } from "../ui/dialog.js";
 import { ErrorNotice } from "../ui/states.js";
 import { AuthModeFields, readAuthFields, valueOf } from "./auth-mode-fields.js";
 import { ExistingSecretSelect } from "./existing-secret-select.js";
@@ -68,14 +68,7 @@ export function SetProviderKeyDialog({ provider, shared, onClose }: { provider: 
           </>
         )}
         {set.error && <ErrorNotice error={set.error} doing={`Setting ${whose} key`} />}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={set.isPending}>
-            Set key
-          </button>
-        </div>
+        <DialogButtons onCancel={onClose} submit="Set key" disabled={set.isPending} />
       </form>
     </Dialog>
   );

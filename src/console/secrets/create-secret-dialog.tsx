@@ -4,7 +4,7 @@ import { AuthModeFields, readAuthFields, valueOf } from "../providers/auth-mode-
 import { ModelInput, ProviderSelect } from "../providers/provider-select.js";
 import { defaultEnvVar, modeOf, useProviderCatalog } from "../providers/use-catalog.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
-import { Dialog } from "../ui/dialog.js";
+import { Dialog, DialogButtons } from "../ui/dialog.js";
 import { type Entry, KeyValueEditor, toRecord } from "../ui/key-value-editor.js";
 import { ErrorNotice } from "../ui/states.js";
 import { ResourceFields, readResource } from "./resource-fields.js";
@@ -97,14 +97,7 @@ export function CreateSecretDialog({ onClose }: { onClose: () => void }) {
         </label>
         {bindNow && <ResourceFields />}
         {error && <ErrorNotice error={error} doing="Creating the secret" />}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={pending}>
-            {pending ? "Creating…" : bindNow ? "Create and bind" : "Create"}
-          </button>
-        </div>
+        <DialogButtons onCancel={onClose} submit={pending ? "Creating…" : bindNow ? "Create and bind" : "Create"} disabled={pending} />
       </form>
     </Dialog>
   );

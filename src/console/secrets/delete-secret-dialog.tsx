@@ -1,7 +1,7 @@
 import { useId, useState } from "react";
 import { type Secret, SecretsService } from "../../../gen/secrets/v1/service_pb.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
-import { Dialog } from "../ui/dialog.js";
+import { Dialog, DialogButtons } from "../ui/dialog.js";
 import { ErrorNotice, Loading } from "../ui/states.js";
 import { BoundResources } from "./bound-resources.js";
 import { useSecretModelDefinitions } from "./use-secret-usage.js";
@@ -27,14 +27,7 @@ export function DeleteSecretDialog({ secret, onClose }: { secret: Pick<Secret, "
         </label>
         <input id={`${id}-confirm`} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} />
         {remove.error && <ErrorNotice error={remove.error} doing={`Deleting ${secret.secretName}`} />}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="danger" disabled={typed !== secret.secretName || remove.isPending}>
-            Delete secret
-          </button>
-        </div>
+        <DialogButtons onCancel={onClose} submit="Delete secret" disabled={typed !== secret.secretName || remove.isPending} danger />
       </form>
     </Dialog>
   );

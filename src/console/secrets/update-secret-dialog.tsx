@@ -4,7 +4,7 @@ import { AUTH_MODE_KEY, AuthModeFields, readAuthFields, settingsChanged, valueOf
 import { ModelInput, ProviderSelect } from "../providers/provider-select.js";
 import { modeOf, useProviderCatalog } from "../providers/use-catalog.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
-import { Dialog } from "../ui/dialog.js";
+import { Dialog, DialogButtons } from "../ui/dialog.js";
 import { type Entry, KeyValueEditor, toEntries, toRecord } from "../ui/key-value-editor.js";
 import { ErrorNotice } from "../ui/states.js";
 import { BoundResources } from "./bound-resources.js";
@@ -70,14 +70,7 @@ export function UpdateSecretDialog({ secret, onClose }: { secret: Secret; onClos
         )}
         <p className="help">Changing api_base needs the value again, so the key is never sent to a new host unasked.</p>
         {update.error && <ErrorNotice error={update.error} doing={`Updating ${secret.secretName}`} />}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={update.isPending}>
-            {update.isPending ? "Saving…" : "Save changes"}
-          </button>
-        </div>
+        <DialogButtons onCancel={onClose} submit={update.isPending ? "Saving…" : "Save changes"} disabled={update.isPending} />
       </form>
     </Dialog>
   );

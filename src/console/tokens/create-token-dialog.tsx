@@ -1,7 +1,7 @@
 import { type FormEvent, useId } from "react";
 import { TokenService } from "../../../gen/secrets/v1/tokens_pb.js";
 import { useConsoleMutation } from "../use-console-mutation.js";
-import { Dialog } from "../ui/dialog.js";
+import { Dialog, DialogButtons } from "../ui/dialog.js";
 import { ErrorNotice } from "../ui/states.js";
 
 const DAY_SECONDS = 86_400;
@@ -53,14 +53,7 @@ export function CreateTokenDialog({ onClose, onCreated }: { onClose: () => void;
           Confirms that this token is for a principal that already has a token of another kind: it sees and uses that principal&apos;s private secrets.
         </p>
         {create.error && <ErrorNotice error={create.error} doing="Creating the token" />}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create token
-          </button>
-        </div>
+        <DialogButtons onCancel={onClose} submit="Create token" disabled={create.isPending} />
       </form>
     </Dialog>
   );

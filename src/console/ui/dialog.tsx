@@ -50,3 +50,17 @@ export function Dialog({ title, onClose, children, variant = "modal" }: DialogPr
     </dialog>
   );
 }
+
+/** A task dialog's last row: Cancel, and the button that submits its form. */
+export function DialogButtons({ onCancel, submit, disabled, danger, form }: { onCancel: () => void; submit: ReactNode; disabled?: boolean; danger?: boolean; form?: string }) {
+  return (
+    <div className="buttons">
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" form={form} className={danger ? "danger" : "primary"} disabled={disabled}>
+        {submit}
+      </button>
+    </div>
+  );
+}
