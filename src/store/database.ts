@@ -180,7 +180,9 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
     const template = options.migrate === false || (await pgliteClusterExists(dataDir)) ? undefined : await readTemplate(MIGRATIONS_DIR);
     client = await PGlite.create(pglitePath(dataDir), { ...pgliteOptions(options.pgliteSharedBuffersMb ?? 16), parsers: DRIZZLE_PARSERS, loadDataDir: template });
     const counter = new StatementCounter();
-    const db = drizzlePglite(pgliteForDrizzle(client, counter), { schema });
+    const statements = pgliteForDrizzle(client, counter);
+    // drizzle calls only query and transaction on its client (DrizzlePgliteClient).
+    const db = drizzlePglite(statements as unknown as PGlite, { schema });
     // PGlite is one connection in one process (guarded by the lock): no advisory lock needed.
     if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
     const pg = client;
@@ -188,7 +190,7 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
       db: db as unknown as Db,
       kind: "pglite",
       ping: async () => {
-        await pg.query("select 1");
+        await statements.ping();
       },
       counts: () => counter.snapshot(),
       close: async () => {
