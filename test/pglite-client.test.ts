@@ -2,6 +2,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isUnavailable } from "../src/store/errors.js";
 import { DRIZZLE_PARSERS, pgliteForDrizzle } from "../src/store/pglite-client.js";
 import { pgliteOptions } from "../src/store/pglite-options.js";
 import { StatementCounter } from "../src/store/statement-counter.js";
@@ -148,5 +149,15 @@ describe("PGlite named-statement client", () => {
     const after = counter.snapshot();
     expect(after.statements - before.statements).toBe(1 + 2 + 2);
     expect(after.transactions - before.transactions).toBe(1);
+  });
+
+  it("closes after the statements already queued, and answers later ones as unavailable, never with no rows", async () => {
+    const closing = await PGlite.create({ ...pgliteOptions(16), parsers: DRIZZLE_PARSERS });
+    const other = pgliteForDrizzle(closing, new StatementCounter());
+    const queued = Array.from({ length: 6 }, (_, i) => other.query("select $1::int as x", [i]));
+    await other.close();
+    expect((await Promise.all(queued)).map((r) => r.rows)).toEqual(Array.from({ length: 6 }, (_, i) => [{ x: i }]));
+    const late = await other.query("select $1::int as x", [7]).catch((e: unknown) => e);
+    expect(isUnavailable(late)).toBe(true);
   });
 });

@@ -185,7 +185,6 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
     const db = drizzlePglite(statements as unknown as PGlite, { schema });
     // PGlite is one connection in one process (guarded by the lock): no advisory lock needed.
     if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
-    const pg = client;
     return {
       db: db as unknown as Db,
       kind: "pglite",
@@ -195,7 +194,7 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
       counts: () => counter.snapshot(),
       close: async () => {
         try {
-          await pg.close();
+          await statements.close();
         } finally {
           await lock.release();
         }

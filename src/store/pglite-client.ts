@@ -1,4 +1,5 @@
 import { type PGlite, type Results, parse, protocol, types } from "@electric-sql/pglite";
+import { StoreUnavailableError } from "./errors.js";
 import type { StatementCounter } from "./statement-counter.js";
 
 /**
@@ -54,7 +55,7 @@ interface Statement {
  * one at a time (`execProtocol` does not queue them itself), and a transaction
  * holds the queue from BEGIN to its end.
  */
-export function pgliteForDrizzle(pg: PGlite, counter: StatementCounter): DrizzlePgliteClient & { ping(): Promise<void> } {
+export function pgliteForDrizzle(pg: PGlite, counter: StatementCounter): DrizzlePgliteClient & { ping(): Promise<void>; close(): Promise<void> } {
   return new TopLevel(new Statements(pg), counter);
 }
 
@@ -133,7 +134,9 @@ class Statements {
     return serializer ? serializer(value) : String(value);
   }
 
-  #exchange(...parts: Uint8Array[]) {
+  async #exchange(...parts: Uint8Array[]) {
+    // execProtocol on a closed PGlite does not fail: it would answer with no rows.
+    if (this.pg.closed) throw new StoreUnavailableError();
     return this.pg.execProtocol(concat(parts), { syncToFs: false });
   }
 
@@ -179,6 +182,11 @@ class TopLevel implements DrizzlePgliteClient {
   exec(sql: string): Promise<Results[]> {
     this.counter.statements++;
     return this.#queue.run(() => this.#synced(this.statements.simple(sql)));
+  }
+
+  /** Closes PGlite once the exchanges already queued have run; later ones fail as unavailable. */
+  close(): Promise<void> {
+    return this.#queue.run(() => this.statements.pg.close());
   }
 
   /** The health check's query: like PostgreSQL's, not counted as the service's work. */
