@@ -201,6 +201,7 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
       },
     };
   } catch (err) {
+    // Nothing else has the client yet: closed directly, not through the statements' queue.
     await client?.close().catch(() => {});
     await lock.release();
     throw err;

@@ -29,6 +29,8 @@ export interface DrizzlePgliteClient {
 const { serialize } = protocol;
 const EXECUTE = serialize.execute({});
 const SYNC = serialize.sync();
+/** "cached plan must not change result type": a table a prepared statement reads changed shape. */
+const STALE_PLAN = "0A000";
 /** Named statements kept per database; the least recently run is closed beyond this. */
 const MAX_STATEMENTS = 512;
 
@@ -82,18 +84,18 @@ class Statements {
     const statement = this.#recall(sql) ?? (await this.#prepare(sql));
     const values = params.map((value, i) => this.#serialized(value, statement.paramTypes[i]));
     try {
-      const { messages } = await this.#exchange(serialize.bind({ statement: statement.name, values }), EXECUTE, SYNC);
+      const messages = await this.#exchange(serialize.bind({ statement: statement.name, values }), EXECUTE, SYNC);
       return this.#results(statement.columns ? [statement.columns, ...messages] : messages, rowMode)[0]!;
     } catch (err) {
       // A table it reads changed shape ("cached plan must not change result type"): prepared again next time.
-      if ((err as { code?: string }).code === "0A000") this.#forget(sql, statement);
+      if ((err as { code?: string }).code === STALE_PLAN) this.#forget(sql, statement);
       throw err;
     }
   }
 
   /** Several statements in one string, in the simple protocol: migrations' and drizzle's `exec`. */
   async simple(sql: string): Promise<Results[]> {
-    const { messages } = await this.#exchange(serialize.query(sql));
+    const messages = await this.#exchange(serialize.query(sql));
     return this.#results(messages, "object");
   }
 
@@ -115,7 +117,7 @@ class Statements {
     const name = `s${++this.#next}`;
     // Statements forgotten since the last prepare are closed in the same exchange (closing an unknown name is no error).
     const closing = this.#closing.splice(0).map((closed) => serialize.close({ type: "S", name: closed }));
-    const { messages } = await this.#exchange(...closing, serialize.parse({ name, text: sql, types: [] }), serialize.describe({ type: "S", name }), SYNC);
+    const messages = await this.#exchange(...closing, serialize.parse({ name, text: sql, types: [] }), serialize.describe({ type: "S", name }), SYNC);
     const parameters = messages.find((m) => m.name === "parameterDescription") as { dataTypeIDs: number[] } | undefined;
     const statement = { name, paramTypes: parameters?.dataTypeIDs ?? [], columns: messages.find((m) => m.name === "rowDescription") };
     this.#named.set(sql, statement);
@@ -137,7 +139,8 @@ class Statements {
   async #exchange(...parts: Uint8Array[]) {
     // execProtocol on a closed PGlite does not fail: it would answer with no rows.
     if (this.pg.closed) throw new StoreUnavailableError();
-    return this.pg.execProtocol(concat(parts), { syncToFs: false });
+    // The stream form, as PGlite's own query uses: the messages alone, without a second copy of every byte.
+    return this.pg.execProtocolStream(concat(parts), { syncToFs: false });
   }
 
   #results(messages: Message[], rowMode: RowMode): Results[] {
@@ -176,7 +179,10 @@ class TopLevel implements DrizzlePgliteClient {
 
   query(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<Results> {
     this.counter.statements++;
-    return this.#queue.run(() => this.#synced(this.statements.run(sql, params, options?.rowMode ?? "object")));
+    const run = () => this.statements.run(sql, params, options?.rowMode ?? "object");
+    // A statement whose table changed shape failed at Bind, before anything ran: outside a transaction it is safe to
+    // run again, prepared anew (inside one, the transaction is already aborted and the error is the caller's).
+    return this.#queue.run(() => this.#synced(run().catch((err: { code?: string }) => (err.code === STALE_PLAN ? run() : Promise.reject(err)))));
   }
 
   exec(sql: string): Promise<Results[]> {
