@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
+import { TransactionRolledBackError } from "./errors.js";
 import { pgliteOptions } from "./pglite-options.js";
 import { readTemplate } from "./pglite-template.js";
 import * as schema from "./schema.js";
@@ -162,7 +163,7 @@ function pipelinedTransactions(client: postgres.Sql, counter: StatementCounter):
         throw err;
       }
       const committed = await control("commit");
-      if (committed.command === "ROLLBACK") throw new Error("the transaction was rolled back: a statement in it failed");
+      if (committed.command === "ROLLBACK") throw new TransactionRolledBackError();
       return result;
     } finally {
       conn.release();

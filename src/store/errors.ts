@@ -3,6 +3,16 @@
  * drizzle's DrizzleQueryError) without letting their text travel further.
  */
 
+/** A transaction's COMMIT was answered ROLLBACK: a statement in it had failed, so nothing of it was kept. */
+export class TransactionRolledBackError extends Error {
+  override name = "TransactionRolledBackError";
+  /** PostgreSQL's in_failed_sql_transaction, as PGlite's own transaction reports it. */
+  readonly code = "25P02";
+  constructor() {
+    super("the transaction was rolled back: a statement in it failed");
+  }
+}
+
 /** The database cannot be reached or refuses work for now; callers see UNAVAILABLE. */
 export class StoreUnavailableError extends Error {
   override name = "StoreUnavailableError";

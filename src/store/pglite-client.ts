@@ -1,5 +1,5 @@
 import { type PGlite, type Results, parse, protocol, types } from "@electric-sql/pglite";
-import { StoreUnavailableError } from "./errors.js";
+import { StoreUnavailableError, TransactionRolledBackError } from "./errors.js";
 import type { StatementCounter } from "./statement-counter.js";
 
 /**
@@ -80,7 +80,7 @@ class Statements {
 
   constructor(readonly pg: PGlite) {}
 
-  async run(sql: string, params: unknown[], rowMode: RowMode): Promise<Results> {
+  async run(sql: string, params: unknown[], rowMode: RowMode = "object"): Promise<Results> {
     const statement = this.#recall(sql) ?? (await this.#prepare(sql));
     const values = params.map((value, i) => this.#serialized(value, statement.paramTypes[i]));
     try {
@@ -160,15 +160,6 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-class TransactionRolledBackError extends Error {
-  override name = "TransactionRolledBackError";
-  /** PostgreSQL's in_failed_sql_transaction, as PGlite's own transaction reports it. */
-  readonly code = "25P02";
-  constructor() {
-    super("the transaction was rolled back: a statement in it failed");
-  }
-}
-
 class TopLevel implements DrizzlePgliteClient {
   readonly #queue = new Queue();
 
@@ -179,7 +170,7 @@ class TopLevel implements DrizzlePgliteClient {
 
   query(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<Results> {
     this.counter.statements++;
-    const run = () => this.statements.run(sql, params, options?.rowMode ?? "object");
+    const run = () => this.statements.run(sql, params, options?.rowMode);
     // A statement whose table changed shape failed at Bind, before anything ran: outside a transaction it is safe to
     // run again, prepared anew (inside one, the transaction is already aborted and the error is the caller's).
     return this.#queue.run(() => this.#synced(run().catch((err: { code?: string }) => (err.code === STALE_PLAN ? run() : Promise.reject(err)))));
@@ -240,7 +231,7 @@ class InTransaction implements DrizzlePgliteClient {
 
   query(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<Results> {
     this.counter.statements++;
-    return this.#open(() => this.statements.run(sql, params, options?.rowMode ?? "object"));
+    return this.#open(() => this.statements.run(sql, params, options?.rowMode));
   }
 
   exec(sql: string): Promise<Results[]> {
