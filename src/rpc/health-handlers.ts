@@ -1,13 +1,17 @@
-import { on } from "node:events";
+import { type EventEmitter, on } from "node:events";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { type Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
-import type { HealthMonitor } from "../server/health-monitor.js";
+
+/** What the handlers read of the server's health (the server's HealthMonitor): whether it serves, and each change. */
+export interface ServingState extends EventEmitter<{ change: [boolean] }> {
+  readonly serving: boolean;
+}
 
 /**
  * grpc.health.v1: "" is the server as a whole; each mounted service by its
  * full name. All share the database's state.
  */
-export function healthHandlers(monitor: HealthMonitor, services: readonly string[]): ServiceImpl<typeof Health> {
+export function healthHandlers(monitor: ServingState, services: readonly string[]): ServiceImpl<typeof Health> {
   const known = new Set(["", ...services]);
   const status = () => (monitor.serving ? Status.SERVING : Status.NOT_SERVING);
   return {
