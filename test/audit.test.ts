@@ -174,6 +174,14 @@ describe("no leaks", () => {
     expect(JSON.stringify(summary)).not.toContain(VALUE);
   });
 
+  it("an error summary names a driver's data exception by its code: its message quotes the input", async () => {
+    const err = await exec(sql`select ${VALUE}::uuid`).catch((e: unknown) => e);
+    const driverError = (err as Error).cause as Error & { code: string };
+    expect(driverError.code).toBe("22P02");
+    expect(driverError.message).toContain(VALUE);
+    expect(errorSummary(driverError)).toEqual({ name: driverError.name, message: "data exception (SQLSTATE 22P02)" });
+  });
+
   it("values and tokens appear nowhere in logs or audit rows", async () => {
     const logs = t.logs();
     const rows = (await sqlRows<{ row: string }>(t.server.services.database.db, sql`select t::text as row from audit_events t`)).map((r) => r.row).join("\n");
