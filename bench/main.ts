@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { GatewayService, LinkageType } from "../gen/secrets/v1/gateway_pb.js";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
+import { TokenService } from "../gen/secrets/v1/tokens_pb.js";
 import { randomKey } from "../src/crypto/aead.js";
 import { EnvelopeCipher } from "../src/crypto/envelope.js";
 import { derivePassphraseKey } from "../src/crypto/kek-sources.js";
@@ -97,6 +98,11 @@ async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildPr
     SECRETS_LOG_LEVEL: "warn",
     SECRETS_RESOLVE_RATE: "1000000",
     SECRETS_RESOLVE_BURST: "1000000",
+    // The user's writes are measured, not its per-principal rate limits.
+    SECRETS_CALL_RATE: "1000000",
+    SECRETS_CALL_BURST: "1000000",
+    SECRETS_WRITE_RATE: "1000000",
+    SECRETS_WRITE_BURST: "1000000",
     ...(db && { DATABASE_URL: db.url }),
     ...(process.env.SECRETS_WORKERS && { SECRETS_WORKERS: process.env.SECRETS_WORKERS }),
   };
@@ -114,12 +120,12 @@ async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildPr
     const startupInProcessMs = server.inProcessMs;
     log(`start-up on the existing data: ${startupMs} ms from spawn, ${startupInProcessMs} ms in the server (database, migrations, keyring, listen)`);
 
-    const ids = seeded.ids;
+    const { ids, userTokens } = seeded;
     const grpc = grpcUnary(grpcChannels(server.port, CHANNELS));
     const peer = grpcUnary(grpcChannels(peerServer.port, CHANNELS))(Health.method.check);
     // Warm-up, not measured: every path is compiled by the JIT before the first cell counts.
     for (const unary of [grpc, connectJsonUnary(server.port, 16)]) {
-      for (const [name, call] of workload(unary, ids)) if (ONLY.test(name) || name.startsWith("ceiling")) await runLoad(call, { concurrency: 16, seconds: 0, warmupSeconds: 0.3 });
+      for (const [name, call] of workload(unary, ids, userTokens)) if (ONLY.test(name) || name.startsWith("ceiling")) await runLoad(call, { concurrency: 16, seconds: 0, warmupSeconds: 0.3 });
     }
     for (const concurrency of CONCURRENCY) {
       const row = (scenario: string, protocol: string, r: LoadResult, ceiling: Row | undefined): Row => ({
@@ -138,7 +144,7 @@ async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildPr
       // gRPC over h2 (what services use), then Connect JSON over HTTP/1.1 keep-alive (what browsers and scripts use).
       for (const [protocol, unary] of [["gRPC h2", grpc], ["Connect JSON h1", connectJsonUnary(server.port, concurrency)]] as const) {
         if (!PROTOCOLS.test(protocol)) continue;
-        const [[name, call], ...rest] = workload(unary, ids);
+        const [[name, call], ...rest] = workload(unary, ids, userTokens);
         const ceiling = await measure(name, protocol, call, server.child.pid!);
         if (protocol === "gRPC h2") await measure("peer ceiling: plain grpc-js", protocol, () => peer({}), peerServer.child.pid!);
         for (const [scenario, work] of rest) if (ONLY.test(scenario)) await measure(scenario, protocol, work, server.child.pid!, ceiling);
@@ -156,7 +162,7 @@ async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildPr
       const c = Math.max(...CONCURRENCY);
       const two = await startService({ ...env, SECRETS_WORKERS: "2" });
       children.push(two.child);
-      for (const [scenario, call] of workload(grpcUnary(grpcChannels(two.port, CHANNELS)), ids)) {
+      for (const [scenario, call] of workload(grpcUnary(grpcChannels(two.port, CHANNELS)), ids, userTokens)) {
         const one = results.find((r) => r.scenario === scenario && r.protocol === "gRPC h2" && r.concurrency === c);
         if (!one || !/^(ceiling|GetSecret|ResolveResource|GetResourceEndpointConfigs)/.test(scenario)) continue;
         const r = await load(call, c, two.child.pid!);
@@ -177,13 +183,14 @@ async function benchOn(kind: "pglite" | "postgres", peerServer: { child: ChildPr
 
 /**
  * The scenarios over one protocol, each a function of the call number; the
- * first is the ceiling. ResolveResourceSecrets is called with the admin
- * token: admins may resolve, and minting a service token would need the
- * database the server holds.
+ * first is the ceiling. The admin token calls all but the last (admins may
+ * resolve, and are held to no quota); users' tokens, with the default quotas
+ * checked on every write, the last (four users, each within its limit of
+ * calls in flight).
  */
 type Scenario = [name: string, call: (i: number) => Promise<unknown>];
 
-function workload(unary: Unary, ids: string[]): [ceiling: Scenario, ...scenarios: Scenario[]] {
+function workload(unary: Unary, ids: string[], userTokens: string[]): [ceiling: Scenario, ...scenarios: Scenario[]] {
   const m = SecretsService.method;
   const health = unary(Health.method.check);
   const get = unary(m.getSecret, TOKEN);
@@ -192,6 +199,7 @@ function workload(unary: Unary, ids: string[]): [ceiling: Scenario, ...scenarios
   const endpointConfigs = unary(GatewayService.method.getResourceEndpointConfigs, TOKEN);
   const update = unary(m.updateSecret, TOKEN);
   const createAndBind = unary(m.createAndBindSecret, TOKEN);
+  const createAndBindAsUsers = userTokens.map((token) => unary(m.createAndBindSecret, token));
   const run = randomBytes(3).toString("hex");
   let k = 0;
   return [
@@ -207,6 +215,13 @@ function workload(unary: Unary, ids: string[]): [ceiling: Scenario, ...scenarios
       () => {
         const n = `load-${run}-${k++}`;
         return createAndBind({ secretName: n, secretValue: VALUE, fieldName: "KEY", resourceType: "LOAD_JOB", resourceId: n });
+      },
+    ],
+    [
+      "CreateAndBindSecret (a user: quotas)",
+      (i) => {
+        const n = `user-${run}-${k++}`;
+        return createAndBindAsUsers[i % createAndBindAsUsers.length]!({ secretName: n, secretValue: VALUE, fieldName: "KEY", resourceType: "USER_JOB", resourceId: n });
       },
     ],
   ];
@@ -232,7 +247,7 @@ function load(call: (i: number) => Promise<unknown>, concurrency: number, pid: n
   return runLoad(call, { concurrency, seconds: SECONDS, meter: () => cpuMeter(pid) });
 }
 
-async function seed(port: number): Promise<{ ids: string[]; ms: number }> {
+async function seed(port: number): Promise<{ ids: string[]; userTokens: string[]; ms: number }> {
   const channels = grpcChannels(port, CHANNELS);
   const create = grpcUnary(channels)(SecretsService.method.createAndBindSecret, TOKEN);
   const ids: string[] = new Array(SECRETS);
@@ -255,8 +270,10 @@ async function seed(port: number): Promise<{ ids: string[]; ms: number }> {
     }),
   );
   await seedGateway(grpcUnary(channels), ids);
+  const mint = grpcUnary(channels)(TokenService.method.createApiToken, TOKEN);
+  const userTokens = await Promise.all([0, 1, 2, 3].map(async (u) => ((await mint({ name: `bench-user-${u}`, roles: ["user"] })) as { token: string }).token));
   for (const c of channels) c.close();
-  return { ids, ms: performance.now() - started };
+  return { ids, userTokens, ms: performance.now() - started };
 }
 
 /** A resource bound to 2 endpoints of 3 models each (2 primaries, 1 fallback), each model on its own secret: 6 values per resolve. */

@@ -37,7 +37,7 @@ it("npm run bench runs every scenario on each database and writes its figures", 
     };
     const databases = postgres ? ["PGlite", "PostgreSQL"] : ["PGlite"];
     expect(figures.databases.map((d) => d.database)).toEqual(databases);
-    const work = ["ceiling: Health/Check", "GetSecret", "ListSecrets (100)", "ResolveResourceSecrets (10)", "GetResourceEndpointConfigs (2×3)", "UpdateSecret (new version)", "CreateAndBindSecret"];
+    const work = ["ceiling: Health/Check", "GetSecret", "ListSecrets (100)", "ResolveResourceSecrets (10)", "GetResourceEndpointConfigs (2×3)", "UpdateSecret (new version)", "CreateAndBindSecret", "CreateAndBindSecret (a user: quotas)"];
     for (const database of databases) {
       const scenarios = (protocol: string) => figures.rows.filter((r) => r.database === database && r.protocol === protocol).map((r) => r.scenario);
       expect(scenarios("gRPC h2")).toEqual(expect.arrayContaining([...work, "peer ceiling: plain grpc-js"]));
@@ -54,6 +54,8 @@ it("npm run bench runs every scenario on each database and writes its figures", 
     for (const database of databases) {
       expect(sql(database, "GetSecret")).toBeGreaterThanOrEqual(1);
       expect(sql(database, "CreateAndBindSecret")).toBeGreaterThanOrEqual(4);
+      // The owner's lock and the two counts of the quota check besides.
+      expect(sql(database, "CreateAndBindSecret (a user: quotas)")).toBeGreaterThanOrEqual(4 + 3);
       expect(sql(database, "peer ceiling: plain grpc-js")).toBeUndefined();
     }
     expect(stdout).toMatch(/SQL\/call/);

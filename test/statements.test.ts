@@ -3,8 +3,11 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Caller } from "../src/auth/principal.js";
 import type { CreateSecretInput } from "../src/secrets/service.js";
-import { backends } from "./support/database.js";
+import { openServices, type Services } from "../src/services.js";
+import { ServiceError } from "../src/secrets/errors.js";
+import { backends, createTestDatabase, sqlRows, type TestDatabase } from "./support/database.js";
 import { type TestServices, admin, alice, openTestServices, scorer } from "./support/services.js";
+import { type TcpProxy, startTcpProxy } from "./support/tcp-proxy.js";
 
 // What each RPC sends to the database, counted by the driver wrapper (BEGIN and COMMIT included, its
 // audit event too): a change that adds a round trip to a hot path fails here, not only in the bench.
@@ -125,5 +128,70 @@ describe.each(backends())("statements per call on %s", (backend) => {
       throw Object.assign(new Error("roll back"), { seen: { inTx: inTx?.id === inner.id, outside: outside === undefined } });
     }).catch((e: { seen?: unknown }) => e.seen);
     expect(seen).toEqual({ inTx: true, outside: true });
+  });
+});
+
+// Round trips as the network sees them (a proxy between the service and PostgreSQL counts each time the service
+// spoke after PostgreSQL had answered): statements sent together, without waiting, are one.
+describe.runIf(backends().includes("postgres"))("round trips to PostgreSQL per call", () => {
+  let testDb: TestDatabase;
+  let proxy: TcpProxy;
+  let s: Services;
+  let n = 0;
+  const name = () => `trips-${++n}`;
+  const update = (by: Caller, secretId: string) =>
+    s.secrets.updateSecret(by, { secretId, secretValue: `sk-trips-${++n}-0123456789`, secretFields: {}, authConfig: {}, clearAuthConfig: false });
+
+  /** Of fn's last run: the runs before prepare its statements on both of the pool's connections (a first run adds a round trip). */
+  async function roundTripsOf(fn: () => Promise<unknown>): Promise<number> {
+    for (let i = 0; i < 3; i++) await fn();
+    await s.audit.flush();
+    const before = proxy.roundTrips();
+    await fn();
+    return proxy.roundTrips() - before;
+  }
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase("postgres");
+    const direct = new URL(testDb.url!);
+    proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) }, { coalesceMs: 20 });
+    const url = new URL(testDb.url!);
+    url.port = String(proxy.port);
+    s = await openServices({ databaseUrl: url.toString(), dataDir: testDb.dataDir, kek: { kind: "keystore", dir: `${testDb.dataDir}/keystore` }, dbPoolSize: 2 });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await proxy?.close();
+    await testDb?.drop();
+  });
+
+  it("a read is one; a change two at most: BEGIN with its locking read or claim, then the write with its audit event and COMMIT", async () => {
+    const { secret } = await s.secrets.createSecret(admin, input(name()), { resourceType: "JOB", resourceId: "trips", fieldName: "K" });
+    expect(await roundTripsOf(() => s.secrets.getSecret(admin, { secretId: secret.id }))).toBe(1);
+    expect(await roundTripsOf(() => update(admin, secret.id))).toBe(2);
+    expect(await roundTripsOf(() => s.secrets.createSecret(admin, input(name()), { resourceType: "JOB", resourceId: "trips", fieldName: name().toUpperCase().replace("-", "_") }))).toBe(2);
+    // Nothing to read first: BEGIN, the three rows, the audit event and COMMIT in one write.
+    expect(await roundTripsOf(() => s.secrets.createSecret(admin, input(name())))).toBe(1);
+    const revoke = async () => s.secrets.revokeSecret(admin, (await s.secrets.createSecret(admin, input(name()))).secret.id);
+    expect(await roundTripsOf(revoke)).toBe(1 + 2);
+  });
+
+  it("a user's write adds one for its quota check (the owner's lock and the counts, sent behind the write)", async () => {
+    const bound = () => ({ resourceType: "JOB", resourceId: `alice-${name()}`, fieldName: "K" });
+    const { secret } = await s.secrets.createSecret(alice, input(name(), { isShared: false }), bound());
+    expect(await roundTripsOf(() => update(alice, secret.id))).toBe(3);
+    expect(await roundTripsOf(() => s.secrets.createSecret(alice, input(name(), { isShared: false }), bound()))).toBe(3);
+  });
+
+  it("a write that fails while its audit event and COMMIT are already sent is the call's error, and commits nothing", async () => {
+    const taken = input(name());
+    await s.secrets.createSecret(admin, taken, { resourceType: "JOB", resourceId: "trips-taken", fieldName: "K" });
+    const failed = await s.secrets.createSecret(admin, taken, { resourceType: "JOB", resourceId: "trips-other", fieldName: "K" }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ServiceError);
+    expect((failed as ServiceError).code).toBe("ALREADY_EXISTS");
+    expect((await s.secrets.listBindings(admin, { resourceType: "JOB", resourceId: "trips-other" }, { pageSize: 10, pageToken: "" })).items).toEqual([]);
+    await s.audit.flush();
+    const events = await sqlRows<{ outcome: string }>(s.database.db, sql`select outcome from audit_events where action = 'CreateAndBindSecret' and resource_id = 'trips-other'`);
+    expect(events.map((e) => e.outcome)).toEqual(["ALREADY_EXISTS"]);
   });
 });

@@ -8,7 +8,22 @@ import { outcomeOf } from "./errors.js";
 /** The part of an audit entry a call learns as it goes (the secret a binding belongs to, say). */
 export type Target = Omit<AuditEntry, "action" | "outcome">;
 
-export type InTransaction = <R>(work: (tx: Executor) => Promise<R>) => Promise<R>;
+/**
+ * What a change's work returns when its last statement has been sent and not
+ * yet answered: the call's audit event and COMMIT are sent behind it, in the
+ * same write, rather than a round trip later. Only for a statement whose
+ * answer decides nothing but the result (an update of a row the transaction
+ * has locked, an insert that either lands or fails): whatever it fails with,
+ * the transaction rolls back and that failure is the call's.
+ */
+export class Unanswered<R> {
+  constructor(readonly answer: Promise<R>) {
+    // Observed here: it may fail while the transaction is still being ended, before anyone awaits it.
+    answer.catch(() => {});
+  }
+}
+
+export type InTransaction = <R>(work: (tx: Executor) => Promise<R | Unanswered<R>>) => Promise<R>;
 
 export interface AuditedCallsOptions {
   audit: AuditLog;
@@ -33,19 +48,29 @@ export class AuditedCalls {
     let committed = false;
     try {
       authorize(caller, rpc);
-      const result = await fn(async (work) => {
+      const result = await fn(async <R>(work: (tx: Executor) => Promise<R | Unanswered<R>>) => {
         let written: Promise<void> | undefined;
-        const r = await this.options.transaction(async (tx) => {
-          const out = await work(tx);
-          // Left in flight, so that it shares COMMIT's write: if it fails, the transaction is aborted and
-          // its COMMIT rolls everything back, and the failure is thrown below.
-          written = audit.write(tx, caller, { action: rpc, ...audited, outcome: "ok" });
-          written.catch(() => {});
-          return out;
-        });
+        let last: Unanswered<R> | undefined;
+        let out: R | Unanswered<R>;
+        try {
+          out = await this.options.transaction(async (tx) => {
+            const done = await work(tx);
+            if (done instanceof Unanswered) last = done;
+            // Left in flight, so that it shares COMMIT's write: if it fails, the transaction is aborted and
+            // its COMMIT rolls everything back, and the failure is thrown below.
+            written = audit.write(tx, caller, { action: rpc, ...audited, outcome: "ok" });
+            written.catch(() => {});
+            return done;
+          });
+        } catch (err) {
+          // When the work's last statement failed, that is why the transaction rolled back: its error is the call's.
+          if (last) await last.answer;
+          throw err;
+        }
         await written;
+        const answer = last ? await last.answer : (out as R);
         committed = true;
-        return r;
+        return answer;
       });
       // An idempotent replay answers without a transaction: it still leaves its event.
       if (!committed) audit.enqueue(caller, { action: rpc, ...audited, outcome: "ok" });

@@ -27,32 +27,42 @@ export class Quotas {
     private readonly limits: QuotaLimits = DEFAULT_QUOTAS,
   ) {}
 
-  /** After a secret (and its first value) was created by the caller. */
-  async checkCreated(tx: Executor, caller: Principal): Promise<void> {
-    if (!hasRole(caller, "admin")) await this.check(tx, caller.subject, true);
+  /**
+   * After a secret (and its first value) was created by the caller; sent
+   * behind the write, before its answer. Undefined when the caller is held to
+   * no quota: no statement was sent, and there is nothing to wait for.
+   */
+  checkCreated(tx: Executor, caller: Principal): Promise<void> | undefined {
+    return hasRole(caller, "admin") ? undefined : this.check(tx, caller.subject, true);
   }
 
-  /** After a new value version of one of owner's secrets was written by the caller. */
-  async checkValueWritten(tx: Executor, caller: Principal, owner: string): Promise<void> {
-    if (!hasRole(caller, "admin")) await this.check(tx, owner, false);
+  /** After a new value version of one of owner's secrets was written by the caller; as checkCreated. */
+  checkValueWritten(tx: Executor, caller: Principal, owner: string): Promise<void> | undefined {
+    return hasRole(caller, "admin") ? undefined : this.check(tx, owner, false);
   }
 
-  private async check(tx: Executor, owner: string, created: boolean): Promise<void> {
+  private check(tx: Executor, owner: string, created: boolean): Promise<void> | undefined {
     const { maxSecretsPerPrincipal: maxSecrets, maxBytesPerPrincipal: maxBytes } = this.limits;
     const countSecrets = created && maxSecrets > 0;
-    if (!countSecrets && maxBytes === 0) return;
-    await lockPrincipalForTransaction(tx, owner);
-    if (countSecrets && (await this.store.countSecretsOf(tx, owner)) > maxSecrets) {
-      throw exhausted(`${owner} may have at most ${maxSecrets} secrets (SECRETS_MAX_SECRETS_PER_PRINCIPAL): delete some first, or ask an admin to raise the limit`);
-    }
-    if (maxBytes === 0) return;
-    const bytes = await this.store.storedBytesOf(tx, owner);
-    if (bytes > maxBytes) {
-      throw exhausted(
-        `the values of ${owner}'s secrets would take ${bytes} bytes, over the ${maxBytes} allowed (SECRETS_MAX_BYTES_PER_PRINCIPAL; ` +
-          "every retained version counts): delete secrets first, or ask an admin to raise the limit",
-      );
-    }
+    if (!countSecrets && maxBytes === 0) return undefined;
+    // Sent together, in this order, without waiting in between: PostgreSQL runs a transaction's statements one after
+    // another, so each count (a statement of its own, with its own snapshot) is taken once the lock is held.
+    const counted = Promise.all([
+      lockPrincipalForTransaction(tx, owner),
+      countSecrets ? this.store.countSecretsOf(tx, owner) : 0,
+      maxBytes > 0 ? this.store.storedBytesOf(tx, owner) : 0,
+    ]);
+    return counted.then(([, secrets, bytes]) => {
+      if (countSecrets && secrets > maxSecrets) {
+        throw exhausted(`${owner} may have at most ${maxSecrets} secrets (SECRETS_MAX_SECRETS_PER_PRINCIPAL): delete some first, or ask an admin to raise the limit`);
+      }
+      if (maxBytes > 0 && bytes > maxBytes) {
+        throw exhausted(
+          `the values of ${owner}'s secrets would take ${bytes} bytes, over the ${maxBytes} allowed (SECRETS_MAX_BYTES_PER_PRINCIPAL; ` +
+            "every retained version counts): delete secrets first, or ask an admin to raise the limit",
+        );
+      }
+    });
   }
 }
 

@@ -9,7 +9,7 @@ import type { AuditFilter, AuditStore } from "../store/audit-store.js";
 import { uniqueViolation } from "../store/errors.js";
 import type { AuditRecord, BindingRecord, CurrentValue, SecretRecord, VersionRecord } from "../store/records.js";
 import type { Executor, SecretChanges, SecretsStore } from "../store/secrets-store.js";
-import type { AuditedCalls, Target } from "./audited-calls.js";
+import { type AuditedCalls, type Target, Unanswered } from "./audited-calls.js";
 import type { CredentialRules } from "./credential-rules.js";
 import { ServiceError, invalid, notFound, secretNotFound } from "./errors.js";
 import { type PageRequest, readPage, toPage } from "./paging.js";
@@ -171,19 +171,25 @@ export class SecretsService {
       try {
         return await inTransaction(async (tx) => {
           if (bind) await this.resources.require(tx, caller, rpc, bind, { claim: true });
-          const { secret, binding } = await this.store.createSecret(
+          const bindingId = bind && uuidv7();
+          // The writes are sent one behind the other without waiting for answers: PostgreSQL runs them in order,
+          // and the first to fail aborts the transaction (and is the call's error). Inserts either land or fail.
+          let created = this.store.createSecret(
             tx,
             { id: secretId, name, fieldName, isShared, provider, model, authConfig, ...masks(value), createdBy: caller.principal.subject },
             payload,
-            bind && { id: uuidv7(), ...bind, createdBy: caller.principal.subject },
+            bind && { id: bindingId!, ...bind, createdBy: caller.principal.subject },
           );
-          await this.quotas.checkCreated(tx, caller.principal);
           if (requestId) {
             const { mac, kekVersion } = this.requestMac.sign(canonical);
-            await this.store.recordRequest(tx, caller.principal.subject, requestId, { requestMac: mac, kekVersion, secretId, bindingId: binding?.id ?? null });
+            const recorded = this.store.recordRequest(tx, caller.principal.subject, requestId, { requestMac: mac, kekVersion, secretId, bindingId: bindingId ?? null });
+            created = Promise.all([created, recorded]).then(([c]) => c);
           }
-          await alsoInTransaction?.(tx, secret);
-          return binding ? { secret, binding } : { secret };
+          const checked = this.quotas.checkCreated(tx, caller.principal);
+          if (!checked && !alsoInTransaction) return new Unanswered(created);
+          const [result] = await Promise.all([created, checked]);
+          await alsoInTransaction?.(tx, result.secret);
+          return result;
         });
       } catch (err) {
         if (requestId && uniqueViolation(err) !== undefined) {
@@ -280,10 +286,12 @@ export class SecretsService {
             authConfig: changes.authConfig ?? current.authConfig,
           });
         }
-        const updated = await this.store.updateSecret(tx, current, current.revision, changes);
-        if (!updated) throw new ServiceError("ABORTED", `secret ${secretId} was changed concurrently; read it again`);
-        if (changes.value) await this.quotas.checkValueWritten(tx, caller.principal, current.createdBy);
-        return updated;
+        // The row is locked and its revision read under the lock: the update cannot miss.
+        const updated = this.store.updateSecret(tx, current, current.revision, changes).then((u) => u!);
+        const checked = changes.value && this.quotas.checkValueWritten(tx, caller.principal, current.createdBy);
+        if (!checked) return new Unanswered(updated);
+        const [record] = await Promise.all([updated, checked]);
+        return record;
       });
     });
   }
@@ -294,7 +302,8 @@ export class SecretsService {
       return inTransaction(async (tx) => {
         const current = await this.secretFor(tx, caller, "RevokeSecret", secretId, { lock: true });
         if (current.state === "REVOKED") return current;
-        return (await this.store.updateSecret(tx, current, current.revision, { state: "REVOKED", updatedBy: caller.principal.subject }))!;
+        // Locked, as in updateSecret: the update cannot miss.
+        return new Unanswered(this.store.updateSecret(tx, current, current.revision, { state: "REVOKED", updatedBy: caller.principal.subject }).then((u) => u!));
       });
     });
   }

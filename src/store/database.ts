@@ -11,6 +11,7 @@ import postgres from "postgres";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { TransactionRolledBackError } from "./errors.js";
 import { pgliteOptions } from "./pglite-options.js";
+import { noDelaySocket } from "./postgres-socket.js";
 import { readTemplate } from "./pglite-template.js";
 import * as schema from "./schema.js";
 import { DRIZZLE_PARSERS, pgliteForDrizzle } from "./pglite-client.js";
@@ -77,14 +78,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
-  const client = postgres(url, {
+  const clientOptions = {
     // Two at least: migrating holds one connection for the advisory lock while it runs on another.
     max: Math.max(2, options.poolSize ?? 10),
     // Fail fast when the database is unreachable instead of queueing calls past their deadlines.
     connect_timeout: 5,
     idle_timeout: 60,
     onnotice: () => {},
-  });
+  };
+  // Parsing the URL connects nothing: the client for one host is made again with sockets of its own.
+  const parsed = postgres(url, clientOptions);
+  // A documented option of postgres.js that its types leave out.
+  const client = parsed.options.host.length === 1 ? postgres(url, { ...clientOptions, socket: noDelaySocket } as typeof clientOptions) : parsed;
   const counter = new StatementCounter();
   const db = drizzlePostgres(pipelinedTransactions(preparedByDefault(client, counter), counter), { schema });
   try {
@@ -137,9 +142,10 @@ function preparedByDefault<T extends Pick<postgres.Sql, "unsafe">>(sql: T, count
  * `begin` waits for BEGIN's answer first: a round trip, and a wake-up of the
  * backend, for nothing (BEGIN cannot fail on a live connection, and on a dead
  * one every statement after it fails too). COMMIT goes out as soon as the
- * work resolves, so a statement the work left in flight (its audit event)
- * shares COMMIT's write; if that statement failed, PostgreSQL answers the
- * COMMIT of the aborted transaction with ROLLBACK, and so does this.
+ * work resolves, so the statements the work left in flight (its last write,
+ * its audit event) share COMMIT's write; if one of them failed, PostgreSQL
+ * answers the COMMIT of the aborted transaction with ROLLBACK, and so does
+ * this.
  */
 function pipelinedTransactions(client: postgres.Sql, counter: StatementCounter): postgres.Sql {
   const target = client as unknown as { begin: (...args: unknown[]) => Promise<unknown> };
@@ -157,12 +163,12 @@ function pipelinedTransactions(client: postgres.Sql, counter: StatementCounter):
       let result: unknown;
       try {
         result = await work(preparedByDefault(conn, counter));
-        await begun;
       } catch (err) {
         await control("rollback").catch(() => {});
         throw err;
       }
-      const committed = await control("commit");
+      // Sent at once, behind whatever the work left in flight, rather than after BEGIN's answer.
+      const [, committed] = await Promise.all([begun, control("commit").execute()]);
       if (committed.command === "ROLLBACK") throw new TransactionRolledBackError();
       return result;
     } finally {
