@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -5,14 +6,17 @@ import { SecretsService } from "../gen/secrets/v1/service_pb.js";
 import type { Caller } from "../src/auth/principal.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { ServiceError } from "../src/secrets/errors.js";
-import { backends } from "./support/database.js";
+import { sql } from "drizzle-orm";
+import { type Services, openServices } from "../src/services.js";
+import { openDatabase } from "../src/store/database.js";
+import { backends, createTestDatabase, openMigratedBefore, sqlRows } from "./support/database.js";
 import { type TestServer, startTestServer } from "./support/server.js";
 import { type TestServices, admin, caller, openTestServices } from "./support/services.js";
 
 const PAGE = { pageSize: 100, pageToken: "" };
-const create = (s: TestServices, who: Caller, name: string, value: string) =>
+const create = (s: Pick<Services, "secrets">, who: Caller, name: string, value: string) =>
   s.secrets.createSecret(who, { secretName: name, secretValue: value, secretFields: {}, fieldName: "K", authConfig: {}, isShared: false, requestId: "" });
-const update = (s: TestServices, who: Caller, secretId: string, value: string) =>
+const update = (s: Pick<Services, "secrets">, who: Caller, secretId: string, value: string) =>
   s.secrets.updateSecret(who, { secretId, secretValue: value, secretFields: {}, authConfig: {}, clearAuthConfig: false });
 /** A value whose stored ciphertext is `bytes` long: {"value":"…"} is 12 bytes around it, the GCM tag 16 after it. */
 const valueStoredAs = (bytes: number, c = "x") => c.repeat(bytes - 28);
@@ -118,5 +122,66 @@ describe("quotas through the server", () => {
     expect(loadConfig({ SECRETS_MAX_SECRETS_PER_PRINCIPAL: "0", SECRETS_MAX_BYTES_PER_PRINCIPAL: "0" }).quotas).toEqual({ maxSecretsPerPrincipal: 0, maxBytesPerPrincipal: 0 });
     expect(loadConfig({}).quotas).toEqual({ maxSecretsPerPrincipal: 10_000, maxBytesPerPrincipal: 64 * 1024 * 1024 });
     expect(() => loadConfig({ SECRETS_MAX_BYTES_PER_PRINCIPAL: "-1" })).toThrow(ConfigError);
+  });
+});
+
+describe.each(backends())("the byte totals a quota check reads (%s)", (backend) => {
+  /** Each secret's stored_bytes beside the ciphertext its retained versions really hold. */
+  const totals = (s: { database: { db: Parameters<typeof sqlRows>[0] } }) =>
+    sqlRows<{ secret_id: string; stored: number; actual: number }>(
+      s.database.db,
+      sql`select s.secret_id, s.stored_bytes as stored, (select coalesce(sum(octet_length(v.ciphertext)), 0)::int from secret_versions v where v.secret_id = s.secret_id) as actual from secrets s order by s.secret_id`,
+    );
+
+  it("stay the sum of the retained versions when a lower retention prunes several at once", async () => {
+    const db = await createTestDatabase(backend);
+    const open = (versionRetention: number) => openServices({ databaseUrl: db.url, dataDir: db.dataDir, kek: { kind: "keystore", dir: join(db.dataDir, "keystore") }, versionRetention });
+    const dave = caller("dave", "user");
+    try {
+      const five = await open(5);
+      const { secret } = await create(five, dave, "d-0", valueStoredAs(100));
+      for (const bytes of [110, 120, 130, 140]) await update(five, dave, secret.id, valueStoredAs(bytes));
+      await five.close();
+      // Reopened keeping 2: the next value drops versions 1 to 4 in one statement.
+      const two = await open(2);
+      try {
+        await update(two, dave, secret.id, valueStoredAs(150));
+        const rows = await totals(two);
+        expect(rows.map((r) => r.stored)).toEqual(rows.map((r) => r.actual));
+        expect(await two.store.storedBytesOf(two.database.db, "dave")).toBe(140 + 150);
+      } finally {
+        await two.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("of secrets written before the totals existed are backfilled by the migration", async () => {
+    const db = await createTestDatabase(backend);
+    try {
+      const old = await openMigratedBefore(db, "owner_stored_bytes");
+      const exec = (q: ReturnType<typeof sql>) => old.db.execute(q);
+      await exec(sql`insert into kek_versions (version, fingerprint, source, state) values (1, 'f', 'keystore', 'active')`);
+      for (const [id, owner, sizes] of [["s-1", "erin", [40, 50]], ["s-2", "erin", [60]], ["s-3", "frank", []]] as const) {
+        await exec(sql`insert into secrets (secret_id, secret_name, field_name, is_shared, current_version, created_by, last_updated_by) values (${id}, ${id}, 'K', false, ${sizes.length}, ${owner}, ${owner})`);
+        for (const [i, size] of sizes.entries()) {
+          await exec(sql`insert into secret_versions (secret_id, version, kek_version, nonce, ciphertext, wrapped_dek, created_by) values (${id}, ${i + 1}, 1, ${Buffer.alloc(12)}, ${Buffer.alloc(size)}, ${Buffer.alloc(60)}, ${owner})`);
+        }
+      }
+      await old.close();
+      const now = await openDatabase({ url: db.url, dataDir: db.dataDir });
+      try {
+        expect(await totals({ database: now })).toEqual([
+          { secret_id: "s-1", stored: 90, actual: 90 },
+          { secret_id: "s-2", stored: 60, actual: 60 },
+          { secret_id: "s-3", stored: 0, actual: 0 },
+        ]);
+      } finally {
+        await now.close();
+      }
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -1,15 +1,10 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Transport, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { sql } from "drizzle-orm";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
-import { MIGRATIONS_DIR, openDatabase } from "../src/store/database.js";
-import { backends, createTestDatabase, sqlRows } from "./support/database.js";
+import { openDatabase } from "../src/store/database.js";
+import { backends, createTestDatabase, openMigratedBefore, sqlRows } from "./support/database.js";
 import { as, outcome } from "./support/calls.js";
 import { type TestServer, startTestServer } from "./support/server.js";
 
@@ -216,18 +211,9 @@ describe("the audit trail answers who received a secret, and which version", () 
 describe.each(backends())("existing bindings migrate to owned resources (%s)", (backend) => {
   it("each resource is owned by the principal that made its oldest binding; GLOBAL stays unowned", async () => {
     const db = await createTestDatabase(backend);
-    const before = await mkdtemp(join(tmpdir(), "migrations-before-"));
     try {
-      // The migrations as they were before resources had owners.
-      await cp(MIGRATIONS_DIR, before, { recursive: true });
-      const journalPath = join(before, "meta", "_journal.json");
-      const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: Array<{ tag: string }> };
-      const firstOwned = journal.entries.findIndex((e) => e.tag.endsWith("resource_owners"));
-      journal.entries = journal.entries.slice(0, firstOwned);
-      await writeFile(journalPath, JSON.stringify(journal));
-      const old = await openDatabase({ url: db.url, dataDir: db.dataDir, migrate: false });
-      if (old.kind === "postgres") await migratePostgres(old.db as never, { migrationsFolder: before });
-      else await migratePglite(old.db as never, { migrationsFolder: before });
+      // The schema as it was before resources had owners.
+      const old = await openMigratedBefore(db, "resource_owners");
       const exec = (q: ReturnType<typeof sql>) => old.db.execute(q);
       const secret = (id: string, owner: string, shared: boolean) =>
         exec(sql`insert into secrets (secret_id, secret_name, field_name, is_shared, current_version, created_by, last_updated_by) values (${id}, ${id}, 'K', ${shared}, 1, ${owner}, ${owner})`);
@@ -257,7 +243,6 @@ describe.each(backends())("existing bindings migrate to owned resources (%s)", (
         await now.close();
       }
     } finally {
-      await rm(before, { recursive: true, force: true });
       await db.drop();
     }
   });

@@ -22,6 +22,9 @@ export const secrets = pgTable(
     maskedValue: text("masked_value").notNull().default(""),
     maskedFields: jsonb("masked_fields").$type<Record<string, string>>().notNull().default({}),
     currentVersion: integer("current_version").notNull(),
+    // The ciphertext bytes of its retained value versions, kept by the statements that add and prune them: an owner's
+    // byte quota is the sum over its secrets, rather than over every version it has.
+    storedBytes: integer("stored_bytes").notNull().default(0),
     // Bumped by every change; the etag is derived from it.
     revision: integer("revision").notNull().default(1),
     createdBy: text("created_by").notNull(),
@@ -32,6 +35,8 @@ export const secrets = pgTable(
   (t) => [
     uniqueIndex("secrets_shared_name_uq").on(t.name).where(sql`${t.isShared}`),
     uniqueIndex("secrets_private_name_uq").on(t.createdBy, t.name).where(sql`NOT ${t.isShared}`),
+    // An owner's secrets, counted and summed by its quota check on every write it makes.
+    index("secrets_created_by_idx").on(t.createdBy),
   ],
 );
 

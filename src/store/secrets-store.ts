@@ -204,6 +204,7 @@ const insertSecretRows = preparedShapes<"bound" | "unbound", Record<string, unkn
         maskedValue: placeholder("maskedValue"),
         maskedFields: placeholder("maskedFields"),
         currentVersion: 1,
+        storedBytes: placeholder("storedBytes"),
         revision: 1,
         createdBy: placeholder("createdBy"),
         createdAt: placeholder("now"),
@@ -239,7 +240,7 @@ const updateSecretRow = preparedShapes<string, Record<string, unknown>, SecretRe
           ex
             .delete(secretVersions)
             .where(and(eq(secretVersions.secretId, placeholder("id")), lte(secretVersions.version, placeholder("oldest"))))
-            .returning({ version: secretVersions.version }),
+            .returning({ bytes: sql<number>`octet_length(${secretVersions.ciphertext})`.as("bytes") }),
         ),
       ]
     : [];
@@ -249,7 +250,12 @@ const updateSecretRow = preparedShapes<string, Record<string, unknown>, SecretRe
     ...(sets.has("model") && { model: placeholder("model") }),
     ...(sets.has("authConfig") && { authConfig: placeholder("authConfig") }),
     ...(sets.has("state") && { state: placeholder("state") }),
-    ...(value && { maskedValue: placeholder("maskedValue"), maskedFields: placeholder("maskedFields"), currentVersion: placeholder("version") }),
+    ...(value && {
+      maskedValue: placeholder("maskedValue"),
+      maskedFields: placeholder("maskedFields"),
+      currentVersion: placeholder("version"),
+      storedBytes: sql`${secrets.storedBytes} + ${placeholder("addedBytes")} - (select coalesce(sum(bytes), 0) from pruned_versions)::int`,
+    }),
     revision: sql`${secrets.revision} + 1`,
     lastUpdatedBy: placeholder("updatedBy"),
     lastUpdatedAt: placeholder("now"),
@@ -310,6 +316,7 @@ export class SecretsStore {
       ...input,
       now,
       ...sealed,
+      storedBytes: sealed.ciphertext.length,
       ...(bound && { bindingId: bound.id, resourceType: bound.resourceType, resourceId: bound.resourceId, bindingField: bound.fieldName }),
     });
     return bound ? { secret, binding: bound } : { secret };
@@ -358,6 +365,7 @@ export class SecretsStore {
     const version = changes.value ? current.version + 1 : current.version;
     const now = new Date();
     const shape = (["provider", "model", "authConfig", "state", "value"] as const).filter((k) => changes[k] !== undefined).join(",");
+    const sealed = changes.value && this.cipher.seal({ secretId: current.id, secretName: current.name, version }, changes.value.payload);
     const [updated] = await updateSecretRow(ex, shape, {
       id: current.id,
       revision: expectedRevision,
@@ -371,7 +379,7 @@ export class SecretsStore {
       oldest: version - this.retention,
       updatedBy: changes.updatedBy,
       now,
-      ...(changes.value && this.cipher.seal({ secretId: current.id, secretName: current.name, version }, changes.value.payload)),
+      ...(sealed && { ...sealed, addedBytes: sealed.ciphertext.length }),
     });
     return updated;
   }
@@ -399,13 +407,14 @@ export class SecretsStore {
   /**
    * Stored bytes of every retained value version of a principal's secrets:
    * the ciphertext, which is the encoded value plus its 16-byte tag. Versions
-   * beyond the retention are gone and no longer count.
+   * beyond the retention are gone and no longer count. Summed over the
+   * secrets' own totals (kept by createSecret and updateSecret), so a check
+   * reads one row per secret, not one per version.
    */
   async storedBytesOf(ex: Executor, owner: string): Promise<number> {
     const [row] = await ex
-      .select({ bytes: sql<string>`coalesce(sum(octet_length(${secretVersions.ciphertext})), 0)` })
-      .from(secretVersions)
-      .innerJoin(secrets, eq(secrets.id, secretVersions.secretId))
+      .select({ bytes: sql<string>`coalesce(sum(${secrets.storedBytes}), 0)` })
+      .from(secrets)
       .where(eq(secrets.createdBy, owner));
     return Number(row?.bytes ?? 0);
   }

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SQL } from "drizzle-orm";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
-import type { Db } from "../../src/store/database.js";
+import { type Database, type Db, MIGRATIONS_DIR, openDatabase } from "../../src/store/database.js";
 import { inject } from "vitest";
 
 export type Backend = "postgres" | "pglite";
@@ -59,4 +61,28 @@ export async function createTestDatabase(backend: Backend = preferredBackend()):
 export async function sqlRows<T = Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows?: T[] } | T[];
   return Array.isArray(result) ? result : (result.rows ?? []);
+}
+
+/**
+ * The test database opened and migrated as the schema was before the
+ * migration whose tag ends with `tagSuffix` (and those after it): for rows
+ * written by an older version, which opening it normally then migrates.
+ */
+export async function openMigratedBefore(testDb: TestDatabase, tagSuffix: string): Promise<Database> {
+  const before = await mkdtemp(join(tmpdir(), "migrations-before-"));
+  try {
+    await cp(MIGRATIONS_DIR, before, { recursive: true });
+    const journalPath = join(before, "meta", "_journal.json");
+    const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: Array<{ tag: string }> };
+    const first = journal.entries.findIndex((e) => e.tag.endsWith(tagSuffix));
+    if (first < 0) throw new Error(`no migration ends with ${tagSuffix}`);
+    journal.entries = journal.entries.slice(0, first);
+    await writeFile(journalPath, JSON.stringify(journal));
+    const old = await openDatabase({ url: testDb.url, dataDir: testDb.dataDir, migrate: false });
+    if (old.kind === "postgres") await migratePostgres(old.db as never, { migrationsFolder: before });
+    else await migratePglite(old.db as never, { migrationsFolder: before });
+    return old;
+  } finally {
+    await rm(before, { recursive: true, force: true });
+  }
 }
