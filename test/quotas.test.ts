@@ -148,7 +148,7 @@ describe.each(backends())("the byte totals a quota check reads (%s)", (backend) 
         await update(two, dave, secret.id, valueStoredAs(150));
         const rows = await totals(two);
         expect(rows.map((r) => r.stored)).toEqual(rows.map((r) => r.actual));
-        expect(await two.store.storedBytesOf(two.database.db, "dave")).toBe(140 + 150);
+        expect(await two.store.usageOf(two.database.db, "dave")).toEqual({ secrets: 1, bytes: 140 + 150 });
       } finally {
         await two.close();
       }

@@ -82,8 +82,8 @@ describe.each(backends())("statements per call on %s", (backend) => {
     expect(await statementsOf(() => s.secrets.createSecret(admin, input(name()), { resourceType: "JOB", resourceId: name(), fieldName: "K" }))).toBe(5);
     expect(await statementsOf(() => s.secrets.createSecret(admin, input(name()), { resourceType: "JOB", resourceId: "reads", fieldName: name().toUpperCase().replace("-", "_") }))).toBe(5);
     expect(await statementsOf(() => s.secrets.createSecret(admin, input(name())))).toBe(4);
-    // A user's create is checked against the quotas: the owner's advisory lock, the count, the stored bytes.
-    expect(await statementsOf(() => s.secrets.createSecret(alice, input(name(), { isShared: false })))).toBe(4 + 3);
+    // A user's create is checked against the quotas: the owner's advisory lock, then its secrets and their bytes.
+    expect(await statementsOf(() => s.secrets.createSecret(alice, input(name(), { isShared: false })))).toBe(4 + 2);
   });
 
   it("updates: the new version, the pruning and the new revision in one statement", async () => {
@@ -93,7 +93,7 @@ describe.each(backends())("statements per call on %s", (backend) => {
     for (let i = 0; i < 12; i++) expect(await statementsOf(() => update(admin, secret.id, `sk-statements-new-${i}-0123456789`))).toBe(5);
     expect(await statementsOf(() => s.secrets.revokeSecret(admin, secret.id))).toBe(5);
     const own = await s.secrets.createSecret(alice, input(name(), { isShared: false }));
-    // A user's new value is checked against the byte quota: the advisory lock and the sum.
+    // A user's new value is checked against the byte quota: the advisory lock and the owner's usage.
     expect(await statementsOf(() => update(alice, own.secret.id, "sk-statements-alice-0123456789"))).toBe(5 + 2);
   });
 

@@ -23,7 +23,7 @@ export const DEFAULT_QUOTAS: QuotaLimits = { maxSecretsPerPrincipal: 10_000, max
  */
 export class Quotas {
   constructor(
-    private readonly store: Pick<SecretsStore, "countSecretsOf" | "storedBytesOf">,
+    private readonly store: Pick<SecretsStore, "usageOf">,
     private readonly limits: QuotaLimits = DEFAULT_QUOTAS,
   ) {}
 
@@ -46,13 +46,9 @@ export class Quotas {
     const countSecrets = created && maxSecrets > 0;
     if (!countSecrets && maxBytes === 0) return undefined;
     // Sent together, in this order, without waiting in between: PostgreSQL runs a transaction's statements one after
-    // another, so each count (a statement of its own, with its own snapshot) is taken once the lock is held.
-    const counted = Promise.all([
-      lockPrincipalForTransaction(tx, owner),
-      countSecrets ? this.store.countSecretsOf(tx, owner) : 0,
-      maxBytes > 0 ? this.store.storedBytesOf(tx, owner) : 0,
-    ]);
-    return counted.then(([, secrets, bytes]) => {
+    // another, so the usage (a statement of its own, with its own snapshot) is read once the lock is held.
+    const counted = Promise.all([lockPrincipalForTransaction(tx, owner), this.store.usageOf(tx, owner)]);
+    return counted.then(([, { secrets, bytes }]) => {
       if (countSecrets && secrets > maxSecrets) {
         throw exhausted(`${owner} may have at most ${maxSecrets} secrets (SECRETS_MAX_SECRETS_PER_PRINCIPAL): delete some first, or ask an admin to raise the limit`);
       }

@@ -399,24 +399,19 @@ export class SecretsStore {
   }
 
   /** How many secrets a principal created (shared and private). */
-  async countSecretsOf(ex: Executor, owner: string): Promise<number> {
-    const [row] = await ex.select({ n: count() }).from(secrets).where(eq(secrets.createdBy, owner));
-    return Number(row?.n ?? 0);
-  }
-
   /**
-   * Stored bytes of every retained value version of a principal's secrets:
-   * the ciphertext, which is the encoded value plus its 16-byte tag. Versions
-   * beyond the retention are gone and no longer count. Summed over the
-   * secrets' own totals (kept by createSecret and updateSecret), so a check
-   * reads one row per secret, not one per version.
+   * A principal's secrets, and the stored bytes of every retained value
+   * version of them: the ciphertext, which is the encoded value plus its
+   * 16-byte tag (versions beyond the retention are gone and no longer count).
+   * Summed over the secrets' own totals (kept by createSecret and
+   * updateSecret), so it reads one row per secret, not one per version.
    */
-  async storedBytesOf(ex: Executor, owner: string): Promise<number> {
+  async usageOf(ex: Executor, owner: string): Promise<{ secrets: number; bytes: number }> {
     const [row] = await ex
-      .select({ bytes: sql<string>`coalesce(sum(${secrets.storedBytes}), 0)` })
+      .select({ secrets: count(), bytes: sql<string>`coalesce(sum(${secrets.storedBytes}), 0)` })
       .from(secrets)
       .where(eq(secrets.createdBy, owner));
-    return Number(row?.bytes ?? 0);
+    return { secrets: Number(row?.secrets ?? 0), bytes: Number(row?.bytes ?? 0) };
   }
 
   async createBinding(ex: Executor, input: NewBinding): Promise<BindingRecord> {
