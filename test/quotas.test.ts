@@ -155,7 +155,8 @@ describe.each(backends())("the byte totals a quota check reads (%s)", (backend) 
     } finally {
       await db.drop();
     }
-  });
+    // Two opens of the database: on PGlite, seconds each when the machine is busy.
+  }, 60_000);
 
   it("of secrets written before the totals existed are backfilled by the migration", async () => {
     const db = await createTestDatabase(backend);
@@ -183,5 +184,5 @@ describe.each(backends())("the byte totals a quota check reads (%s)", (backend) 
     } finally {
       await db.drop();
     }
-  });
+  }, 60_000);
 });
