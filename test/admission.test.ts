@@ -324,10 +324,32 @@ describe("the token cache", () => {
     await tokens.issue({ name: "late", role: "user", createdBy: "test", token });
     expect(() => tokens.cached(token)).toThrow("invalid API token");
     await expect(tokens.verify(token)).rejects.toThrow("invalid API token");
+    // Past the TTL it is still refused at once, and checked again in the background: no call waits for that query.
     now += 5_001;
-    expect(tokens.cached(token)).toBeUndefined();
+    expect(() => tokens.cached(token)).toThrow("invalid API token");
+    await expect.poll(() => {
+      try {
+        return tokens.cached(token);
+      } catch {
+        return undefined;
+      }
+    }).toMatchObject({ subject: "late", roles: ["user"] });
     expect(await tokens.verify(token)).toMatchObject({ subject: "late", roles: ["user"] });
-    expect(tokens.cached(token)).toMatchObject({ subject: "late", roles: ["user"] });
+  });
+
+  it("checks a refused token again once per TTL however many calls bring it, and refuses them all meanwhile", async () => {
+    let now = 2_000_000;
+    let queries = 0;
+    const counted = new Proxy(s.tokenStore, {
+      get: (target, key, receiver) => (key === "findByHash" ? (hash: string) => (queries++, target.findByHash(hash)) : Reflect.get(target, key, receiver)),
+    });
+    const tokens = new ApiTokens({ store: counted, cacheTtlMs: 5_000, now: () => now });
+    const token = `sst_${"Q".repeat(43)}`;
+    await expect(tokens.verify(token)).rejects.toThrow("invalid API token");
+    now += 5_001;
+    const calls = await Promise.allSettled(Array.from({ length: 200 }, () => tokens.verify(token)));
+    expect(calls.every((c) => c.status === "rejected" && String(c.reason).includes("invalid API token"))).toBe(true);
+    await expect.poll(() => queries).toBe(2);
   });
 });
 

@@ -59,8 +59,8 @@ export class ApiTokens {
   private readonly now: () => number;
   private readonly cache = new Map<string, CacheEntry>();
   /**
-   * Tokens the database did not know or knew as revoked, remembered for the
-   * same TTL: a flood of bad tokens is refused without a query per call.
+   * Tokens the database did not know or knew as revoked: a flood of bad
+   * tokens is refused without a query per call, and checked again once per TTL.
    */
   private readonly refused = new Map<string, { error: AuthenticationError; checkedAt: number }>();
   private readonly lookups = new Map<string, Promise<Principal>>();
@@ -131,9 +131,13 @@ export class ApiTokens {
     const entry = this.cache.get(hash);
     if (!entry || now - entry.checkedAt > this.ttl) {
       const refused = this.refused.get(hash);
+      if (!refused) return undefined;
+      // Past the TTL a refused token is checked again in the background and refused meanwhile: were its calls to wait
+      // for that query, a flood of it would hold every place in flight while the query ran (and shed everyone else),
+      // once per TTL. A token issued since is accepted once the check is back.
+      if (now - refused.checkedAt > this.ttl) this.lookup(hash, now).catch(() => {});
       // The same error each time: it names no caller, and a flood of the token builds none.
-      if (refused && now - refused.checkedAt <= this.ttl) throw refused.error;
-      return undefined;
+      throw refused.error;
     }
     return this.unexpired(entry, now);
   }
@@ -147,6 +151,7 @@ export class ApiTokens {
       this.refused.set(hash, { error, checkedAt: now });
       throw error;
     }
+    this.refused.delete(hash);
     const expiresAt = record.expiresAt?.getTime() ?? null;
     const entry = { principal: { subject: record.name, roles: [record.role], credential: { kind: "api_token" as const, id: record.id, expiresAt } }, expiresAt, checkedAt: now };
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
