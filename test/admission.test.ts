@@ -337,19 +337,29 @@ describe("the token cache", () => {
     expect(await tokens.verify(token)).toMatchObject({ subject: "late", roles: ["user"] });
   });
 
-  it("checks a refused token again once per TTL however many calls bring it, and refuses them all meanwhile", async () => {
+  it("checks a refused token again once per TTL however many calls bring it, and refuses them all without waiting for it", async () => {
     let now = 2_000_000;
     let queries = 0;
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    // The second look-up of the token (the check after the TTL) is held until released.
     const counted = new Proxy(s.tokenStore, {
-      get: (target, key, receiver) => (key === "findByHash" ? (hash: string) => (queries++, target.findByHash(hash)) : Reflect.get(target, key, receiver)),
+      get: (target, key, receiver) =>
+        key === "findByHash" ? async (hash: string) => (++queries > 1 && (await held), target.findByHash(hash)) : Reflect.get(target, key, receiver),
     });
     const tokens = new ApiTokens({ store: counted, cacheTtlMs: 5_000, now: () => now });
     const token = `sst_${"Q".repeat(43)}`;
     await expect(tokens.verify(token)).rejects.toThrow("invalid API token");
     now += 5_001;
+    // Settled while the check is still held: no call waits for it.
     const calls = await Promise.allSettled(Array.from({ length: 200 }, () => tokens.verify(token)));
     expect(calls.every((c) => c.status === "rejected" && String(c.reason).includes("invalid API token"))).toBe(true);
-    await expect.poll(() => queries).toBe(2);
+    expect(queries).toBe(2);
+    release();
+    await expect.poll(() => Promise.allSettled([tokens.verify(token)]).then(() => queries)).toBe(2);
+    // Checked again: refused for another TTL, with no query more.
+    for (let i = 0; i < 50; i++) await expect(tokens.verify(token)).rejects.toThrow("invalid API token");
+    expect(queries).toBe(2);
   });
 });
 

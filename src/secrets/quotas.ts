@@ -46,7 +46,9 @@ export class Quotas {
     const countSecrets = created && maxSecrets > 0;
     if (!countSecrets && maxBytes === 0) return undefined;
     // Sent together, in this order, without waiting in between: PostgreSQL runs a transaction's statements one after
-    // another, so the usage (a statement of its own, with its own snapshot) is read once the lock is held.
+    // another, so the usage (a statement of its own, with its own snapshot) is read once the lock is held. Both are
+    // drizzle query builders on purpose: a query reaches the connection some microtasks after it is made, as many for
+    // each builder, so they go out in the order made (a prepared query goes out sooner, which would put it first).
     const counted = Promise.all([lockPrincipalForTransaction(tx, owner), this.store.usageOf(tx, owner)]);
     return counted.then(([, { secrets, bytes }]) => {
       if (countSecrets && secrets > maxSecrets) {

@@ -286,8 +286,7 @@ export class SecretsService {
             authConfig: changes.authConfig ?? current.authConfig,
           });
         }
-        // The row is locked and its revision read under the lock: the update cannot miss.
-        const updated = this.store.updateSecret(tx, current, current.revision, changes).then((u) => u!);
+        const updated = this.store.updateLockedSecret(tx, current, changes);
         const checked = changes.value && this.quotas.checkValueWritten(tx, caller.principal, current.createdBy);
         if (!checked) return new Unanswered(updated);
         const [record] = await Promise.all([updated, checked]);
@@ -302,8 +301,7 @@ export class SecretsService {
       return inTransaction(async (tx) => {
         const current = await this.secretFor(tx, caller, "RevokeSecret", secretId, { lock: true });
         if (current.state === "REVOKED") return current;
-        // Locked, as in updateSecret: the update cannot miss.
-        return new Unanswered(this.store.updateSecret(tx, current, current.revision, { state: "REVOKED", updatedBy: caller.principal.subject }).then((u) => u!));
+        return new Unanswered(this.store.updateLockedSecret(tx, current, { state: "REVOKED", updatedBy: caller.principal.subject }));
       });
     });
   }

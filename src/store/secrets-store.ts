@@ -264,7 +264,7 @@ const updateSecretRow = preparedShapes<string, Record<string, unknown>, SecretRe
     .with(...writes)
     .update(secrets)
     .set(set as Partial<typeof secrets.$inferInsert>)
-    .where(and(eq(secrets.id, placeholder("id")), eq(secrets.revision, placeholder("revision"))))
+    .where(eq(secrets.id, placeholder("id")))
     .returning(secretColumns) as unknown as Preparable<SecretRecord[]>;
 });
 
@@ -354,21 +354,20 @@ export class SecretsStore {
   }
 
   /**
-   * Applies changes only if the secret is still at expectedRevision; returns
-   * undefined when it is not (someone else changed it first). A new value
-   * becomes the next version, and versions beyond the retention are dropped,
-   * in the same statement. Runs in the transaction that locked `current`:
-   * the new version's row is written whether or not the revision matched,
-   * and the caller's refusal of undefined rolls it back.
+   * Applies changes to `locked`, read FOR UPDATE in the transaction `tx`, so
+   * that no one else can have changed or deleted it since: the statement
+   * always finds its row, and the version it adds, the ones it prunes and
+   * the total of stored bytes always go together. A new value becomes the
+   * next version, and versions beyond the retention are dropped, in the same
+   * statement.
    */
-  async updateSecret(ex: Executor, current: SecretRecord, expectedRevision: number, changes: SecretChanges): Promise<SecretRecord | undefined> {
-    const version = changes.value ? current.version + 1 : current.version;
+  async updateLockedSecret(tx: Executor, locked: SecretRecord, changes: SecretChanges): Promise<SecretRecord> {
+    const version = changes.value ? locked.version + 1 : locked.version;
     const now = new Date();
     const shape = (["provider", "model", "authConfig", "state", "value"] as const).filter((k) => changes[k] !== undefined).join(",");
-    const sealed = changes.value && this.cipher.seal({ secretId: current.id, secretName: current.name, version }, changes.value.payload);
-    const [updated] = await updateSecretRow(ex, shape, {
-      id: current.id,
-      revision: expectedRevision,
+    const sealed = changes.value && this.cipher.seal({ secretId: locked.id, secretName: locked.name, version }, changes.value.payload);
+    const [updated] = await updateSecretRow(tx, shape, {
+      id: locked.id,
       provider: changes.provider,
       model: changes.model,
       authConfig: changes.authConfig,
@@ -381,7 +380,7 @@ export class SecretsStore {
       now,
       ...(sealed && { ...sealed, addedBytes: sealed.ciphertext.length }),
     });
-    return updated;
+    return updated!;
   }
 
   async deleteSecret(ex: Executor, id: string): Promise<boolean> {
