@@ -183,6 +183,21 @@ describe.runIf(backends().includes("postgres"))("round trips to PostgreSQL per c
     expect(await roundTripsOf(() => s.secrets.createSecret(alice, input(name(), { isShared: false }), bound()))).toBe(3);
   });
 
+  it("a user's quota check takes the owner's lock before it reads the owner's usage, behind the write", async () => {
+    await s.secrets.createSecret(alice, input(name(), { isShared: false }));
+    proxy.clearStatements();
+    await s.secrets.createSecret(alice, input(name(), { isShared: false }));
+    // Its own snapshot, taken after the lock is held, is what keeps two writers at the limit from both passing.
+    const kinds = proxy.statements().map((q) => {
+      if (/^begin$|^commit$/i.test(q)) return q.toLowerCase();
+      if (q.includes("pg_advisory_xact_lock")) return "lock";
+      if (q.includes("stored_bytes") && q.startsWith("select")) return "usage";
+      if (q.includes('"audit_events"')) return "audit";
+      return q.includes("inserted_secret") ? "insert" : q.slice(0, 30);
+    });
+    expect(kinds).toEqual(["begin", "insert", "lock", "usage", "audit", "commit"]);
+  });
+
   it("a write that fails while its audit event and COMMIT are already sent is the call's error, and commits nothing", async () => {
     const taken = input(name());
     await s.secrets.createSecret(admin, taken, { resourceType: "JOB", resourceId: "trips-taken", fieldName: "K" });

@@ -49,6 +49,7 @@ export class Quotas {
     // another, so the usage (a statement of its own, with its own snapshot) is read once the lock is held. Both are
     // drizzle query builders on purpose: a query reaches the connection some microtasks after it is made, as many for
     // each builder, so they go out in the order made (a prepared query goes out sooner, which would put it first).
+    // test/statements.test.ts checks the order on the wire.
     const counted = Promise.all([lockPrincipalForTransaction(tx, owner), this.store.usageOf(tx, owner)]);
     return counted.then(([, { secrets, bytes }]) => {
       if (countSecrets && secrets > maxSecrets) {

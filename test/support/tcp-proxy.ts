@@ -9,6 +9,13 @@ export interface TcpProxy {
    * the client waited for the server. Counted only with `coalesceMs`.
    */
   roundTrips(): number;
+  /**
+   * The SQL of every statement the clients ran (a simple query, or a Bind of
+   * a prepared one), in the order they sent them. Recorded only with
+   * `coalesceMs`; `clear` forgets those so far.
+   */
+  statements(): string[];
+  clearStatements(): void;
   /** Drops every connection and refuses new ones. */
   cut(): Promise<void>;
   restore(): Promise<void>;
@@ -29,6 +36,7 @@ export interface TcpProxyOptions {
 export async function startTcpProxy(target: { host: string; port: number }, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let roundTrips = 0;
+  let statements: string[] = [];
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     for (const s of [client, upstream]) {
@@ -44,6 +52,7 @@ export async function startTcpProxy(target: { host: string; port: number }, opti
       return;
     }
     upstream.pipe(client);
+    const read = statementReader((sql) => statements.push(sql));
     let held: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;
     let answered = true;
@@ -56,7 +65,9 @@ export async function startTcpProxy(target: { host: string; port: number }, opti
       timer = setTimeout(() => {
         if (answered) roundTrips++;
         answered = false;
-        upstream.write(Buffer.concat(held));
+        const burst = Buffer.concat(held);
+        read(burst);
+        upstream.write(burst);
         held = [];
       }, options.coalesceMs);
     });
@@ -69,5 +80,59 @@ export async function startTcpProxy(target: { host: string; port: number }, opti
       server.close(() => resolve());
       for (const s of sockets) s.destroy();
     });
-  return { port, roundTrips: () => roundTrips, cut: stop, restore: () => listen(port), close: stop };
+  return {
+    port,
+    roundTrips: () => roundTrips,
+    statements: () => [...statements],
+    clearStatements: () => (statements = []),
+    cut: stop,
+    restore: () => listen(port),
+    close: stop,
+  };
+}
+
+/**
+ * Reads the frontend messages of one PostgreSQL connection: each is a type
+ * byte and a length (the first, the startup message, only a length), and a
+ * statement is a simple Query ('Q') or a Bind ('B') of a statement Parsed
+ * ('P') before on the same connection, by name.
+ */
+function statementReader(onStatement: (sql: string) => void): (bytes: Buffer) => void {
+  const parsed = new Map<string, string>();
+  let pending = Buffer.alloc(0);
+  let started = false;
+  const cstrings = (body: Buffer, n: number) => {
+    const out: string[] = [];
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const end = body.indexOf(0, at);
+      out.push(body.toString("utf8", at, end));
+      at = end + 1;
+    }
+    return out;
+  };
+  return (bytes) => {
+    pending = Buffer.concat([pending, bytes]);
+    for (;;) {
+      if (!started) {
+        if (pending.length < 4) return;
+        const length = pending.readInt32BE(0);
+        if (pending.length < length) return;
+        pending = pending.subarray(length);
+        started = true;
+        continue;
+      }
+      if (pending.length < 5) return;
+      const type = String.fromCharCode(pending[0]!);
+      const length = pending.readInt32BE(1);
+      if (pending.length < 1 + length) return;
+      const body = pending.subarray(5, 1 + length);
+      pending = pending.subarray(1 + length);
+      if (type === "Q") onStatement(cstrings(body, 1)[0]!);
+      else if (type === "P") {
+        const [name, sql] = cstrings(body, 2);
+        parsed.set(name!, sql!);
+      } else if (type === "B") onStatement(parsed.get(cstrings(body, 2)[1]!) ?? "?");
+    }
+  };
 }
