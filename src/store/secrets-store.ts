@@ -397,13 +397,13 @@ export class SecretsStore {
       .orderBy(sql`${secretVersions.version} desc`);
   }
 
-  /** How many secrets a principal created (shared and private). */
   /**
-   * A principal's secrets, and the stored bytes of every retained value
-   * version of them: the ciphertext, which is the encoded value plus its
-   * 16-byte tag (versions beyond the retention are gone and no longer count).
+   * How many secrets a principal created (shared and private), and the
+   * stored bytes of every retained value version of them: the ciphertext,
+   * which is the encoded value plus its 16-byte tag (versions beyond the
+   * retention are gone and no longer count).
    * Summed over the secrets' own totals (kept by createSecret and
-   * updateSecret), so it reads one row per secret, not one per version.
+   * updateLockedSecret), so it reads one row per secret, not one per version.
    */
   async usageOf(ex: Executor, owner: string): Promise<{ secrets: number; bytes: number }> {
     const [row] = await ex
