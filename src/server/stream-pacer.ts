@@ -4,7 +4,7 @@ import type http2 from "node:http2";
 const BUSY_TURN_STREAMS = 128;
 /** A connection that opens this many streams in a busy turn is flooding. */
 const FLOODING_STREAMS = 16;
-/** Time between two flooding connections' turns: the loop serves everyone else in between. */
+/** Idle time between one flooding connection's turn and the next one's: the loop serves everyone else in it. */
 const TURN_GAP_MS = 10;
 
 /** What Node's own net.Socket uses to stop and restart reading; it has no public way to pause an HTTP/2 session. */
@@ -37,7 +37,7 @@ export function createStreamPacer(): StreamPacer {
   const paused = new Set<http2.ServerHttp2Session>();
   let streams = 0;
   let counting = false;
-  let turns: NodeJS.Timeout | undefined;
+  let turns: NodeJS.Timeout | NodeJS.Immediate | undefined;
   let stopped = false;
 
   const control = (s: http2.ServerHttp2Session) => (s.socket as unknown as { _handle?: ReadControl | null })._handle;
@@ -46,10 +46,11 @@ export function createStreamPacer(): StreamPacer {
     if (!s.destroyed) control(s)?.readStart();
   };
   const nextTurn = () => {
-    turns = undefined;
     const s = waiting.shift();
     if (s) resume(s);
-    if (waiting.length > 0) turns = setTimeout(nextTurn, TURN_GAP_MS);
+    // The gap starts once the resumed connection's read is handled (setImmediate runs after this turn's socket reads), not
+    // when it is resumed: a read of a few hundred streams takes longer than the gap, and the next one would follow at once.
+    turns = waiting.length > 0 ? setImmediate(() => (turns = setTimeout(nextTurn, TURN_GAP_MS))) : undefined;
   };
   const pause = (s: http2.ServerHttp2Session) => {
     // Stopped at once: the rest of the socket read in progress is still handled, but no further read until its turn.
@@ -81,7 +82,8 @@ export function createStreamPacer(): StreamPacer {
     },
     stop() {
       stopped = true;
-      clearTimeout(turns);
+      clearTimeout(turns as NodeJS.Timeout);
+      clearImmediate(turns as NodeJS.Immediate);
       for (const s of waiting.splice(0)) resume(s);
       opened.clear();
     },
