@@ -37,7 +37,9 @@ export function createStreamPacer(): StreamPacer {
   const paused = new Set<http2.ServerHttp2Session>();
   let streams = 0;
   let counting = false;
-  let turns: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  // Whether a turn is coming (its timer set, or about to be), and the timer.
+  let turnComing = false;
+  let turn: NodeJS.Timeout | undefined;
   let stopped = false;
 
   const control = (s: http2.ServerHttp2Session) => (s.socket as unknown as { _handle?: ReadControl | null })._handle;
@@ -48,16 +50,20 @@ export function createStreamPacer(): StreamPacer {
   const nextTurn = () => {
     const s = waiting.shift();
     if (s) resume(s);
+    turnComing = waiting.length > 0;
     // The gap starts once the resumed connection's read is handled (setImmediate runs after this turn's socket reads), not
     // when it is resumed: a read of a few hundred streams takes longer than the gap, and the next one would follow at once.
-    turns = waiting.length > 0 ? setImmediate(() => (turns = setTimeout(nextTurn, TURN_GAP_MS))) : undefined;
+    if (turnComing) setImmediate(() => !stopped && (turn = setTimeout(nextTurn, TURN_GAP_MS)));
   };
   const pause = (s: http2.ServerHttp2Session) => {
     // Stopped at once: the rest of the socket read in progress is still handled, but no further read until its turn.
     control(s)?.readStop();
     paused.add(s);
     waiting.push(s);
-    turns ??= setTimeout(nextTurn, TURN_GAP_MS);
+    if (!turnComing) {
+      turnComing = true;
+      turn = setTimeout(nextTurn, TURN_GAP_MS);
+    }
   };
   const endOfTurn = () => {
     counting = false;
@@ -82,8 +88,7 @@ export function createStreamPacer(): StreamPacer {
     },
     stop() {
       stopped = true;
-      clearTimeout(turns as NodeJS.Timeout);
-      clearImmediate(turns as NodeJS.Immediate);
+      clearTimeout(turn);
       for (const s of waiting.splice(0)) resume(s);
       opened.clear();
     },
