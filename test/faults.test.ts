@@ -285,23 +285,24 @@ describe("floods", () => {
 describe("soak (short; longer with npm run soak)", () => {
   it("a bounded mixed load leaves no growing file descriptors or memory", async () => {
     const seconds = Number(process.env.SOAK_SECONDS ?? 6);
+    // Enough calls for the early and late samples to be apart, however slow this machine's disk makes each commit:
+    // the load runs for `seconds` and until this many calls, so the test never asserts a rate (the benchmarks measure that).
+    const minimumCalls = 600;
     const fds = () => readdirSync("/proc/self/fd").length;
     const { secret } = await client.createAndBindSecret({ secretName: "soak", secretValue: "sk-soak-value-0000000", fieldName: "K", resourceType: "JOB", resourceId: "soak", isShared: true }, { headers: auth });
     const samples: Array<{ fds: number; rss: number }> = [];
     const end = Date.now() + seconds * 1000;
     let calls = 0;
-    const worker = async (w: number) => {
+    const worker = async () => {
       const c = createClient(SecretsService, createGrpcTransport({ baseUrl: t.baseUrl }));
-      for (let i = 0; Date.now() < end && i < 1_000_000; i++) {
+      for (let i = 0; Date.now() < end || calls < minimumCalls; i++) {
         if (i % 3 === 0) await c.getSecret({ secretId: secret!.secretId }, { headers: auth });
         else if (i % 3 === 1) await c.resolveResourceSecrets({ resourceType: "JOB", resourceId: "soak" }, { headers: auth });
         else await fetch(`${t.baseUrl}/api/2.0/mlflow/secrets/list?page_size=5`, { headers: auth }).then((r) => r.text());
-        calls++;
-        if (w === 0 && i % 50 === 0) samples.push({ fds: fds(), rss: process.memoryUsage().rss });
+        if (++calls % 50 === 0) samples.push({ fds: fds(), rss: process.memoryUsage().rss });
       }
     };
-    await Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
-    expect(calls).toBeGreaterThan(100);
+    await Promise.all(Array.from({ length: 8 }, () => worker()));
     const third = Math.max(1, Math.floor(samples.length / 3));
     const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const early = samples.slice(0, third);

@@ -79,6 +79,8 @@ function call(session: http2.ClientHttp2Session, path: string, token: string | u
 interface Probe {
   health: { status: string | undefined; ms: number };
   get: { status: string | undefined; ms: number };
+  /** When it began, ms after the flood was under way. */
+  at: number;
 }
 
 /**
@@ -112,7 +114,7 @@ async function underFlood(token: string): Promise<{ flood: FloodResult; probes: 
   const startedAt = performance.now();
   // Under way: every connection has opened its streams and had its first ones refused.
   await new Promise((r) => setTimeout(r, 1_000));
-  const probes: Array<Probe & { at: number }> = [];
+  const probes: Probe[] = [];
   while (!over) {
     const at = performance.now() - startedAt;
     const health = await call(session, "/grpc.health.v1.Health/Check", undefined, new Uint8Array());
@@ -145,7 +147,9 @@ function expectServedOthers(r: { flood: FloodResult; probes: Probe[]; peakRss: n
   // At least one full round of the flood's streams.
   expect(r.flood.calls).toBeGreaterThanOrEqual(CONNECTIONS * STREAMS);
   expect(r.probes.length).toBeGreaterThanOrEqual(3);
-  expect(r.probes.every((p) => p.health.status === "0" && p.get.status === "0")).toBe(true);
+  // Each probe that was not answered OK, by when it ran and what each call got (undefined: no grpc-status, the stream was reset).
+  const failed = r.probes.filter((p) => p.health.status !== "0" || p.get.status !== "0").map((p) => ({ at: Math.round(p.at), health: p.health.status, get: p.get.status }));
+  expect(failed).toEqual([]);
   // The median of the probes: one probe alone measures this shared machine's scheduler as much as the service.
   expect(median(r.probes.map((p) => p.health.ms))).toBeLessThan(100);
   expect(median(r.probes.map((p) => p.get.ms))).toBeLessThan(100);
