@@ -361,6 +361,46 @@ describe("the token cache", () => {
     for (let i = 0; i < 50; i++) await expect(tokens.verify(token)).rejects.toThrow("invalid API token");
     expect(queries).toBe(2);
   });
+
+  it("checks a token in use again once half its TTL has passed, in the background: its calls never wait for that query, and a revocation still takes effect within the TTL", async () => {
+    let now = 3_000_000;
+    let queries = 0;
+    let release = () => {};
+    let held = Promise.resolve();
+    const counted = new Proxy(s.tokenStore, {
+      get: (target, key, receiver) => (key === "findByHash" ? async (hash: string) => (queries++, await held, target.findByHash(hash)) : Reflect.get(target, key, receiver)),
+    });
+    const tokens = new ApiTokens({ store: counted, cacheTtlMs: 5_000, now: () => now });
+    const { token, record } = (await tokens.issue({ name: "busy", role: "user", createdBy: "test" }))!;
+    expect(await tokens.verify(token)).toMatchObject({ subject: "busy" });
+    now += 2_000;
+    expect(tokens.cached(token)).toMatchObject({ subject: "busy" });
+    expect(queries).toBe(1);
+    // Past half the TTL: trusted at once while the check, held here, is under way; one check however many calls.
+    held = new Promise<void>((r) => (release = r));
+    now += 1_000;
+    for (let i = 0; i < 100; i++) expect(tokens.cached(token)).toMatchObject({ subject: "busy" });
+    expect(queries).toBe(2);
+    release();
+    // Once it is back the token is good for a TTL from that check: past the first TTL, calls still find it at once.
+    const known = () => {
+      try {
+        const c = tokens.cached(token);
+        return c instanceof Promise ? "waiting for a query" : c?.subject;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    now += 2_500;
+    await expect.poll(known).toBe("busy");
+    expect(queries).toBe(2);
+    // Revoked now: trusted until the next check, which the next call past half the TTL starts; refused after it.
+    await s.tokenStore.revokeById(record.id);
+    now += 100;
+    expect(known()).toBe("busy");
+    await expect.poll(known).toBe("API token has been revoked");
+    expect(queries).toBe(3);
+  });
 });
 
 describe("defaults", () => {

@@ -135,11 +135,19 @@ export class ApiTokens {
       // Past the TTL a refused token is checked again in the background and refused meanwhile: were its calls to wait
       // for that query, a flood of it would hold every place in flight while the query ran (and shed everyone else),
       // once per TTL. A token issued since is accepted once the check is back.
-      if (now - refused.checkedAt > this.ttl) this.lookup(hash, now).catch(() => {});
+      if (now - refused.checkedAt > this.ttl) this.recheck(hash, now);
       // The same error each time: it names no caller, and a flood of the token builds none.
       throw refused.error;
     }
+    // A token in use is checked again once half its TTL has passed, in the background, and trusted meanwhile as
+    // before: its calls never find it expired and wait for the query (which, under a flood of the token, would
+    // hold places in flight while it ran and shed everyone else), and a revocation still takes effect within the TTL.
+    if (now - entry.checkedAt > this.ttl / 2) this.recheck(hash, now);
     return this.unexpired(entry, now);
+  }
+
+  private recheck(hash: string, now: number): void {
+    if (!this.lookups.has(hash)) this.lookup(hash, now).catch(() => {});
   }
 
   private async fromStore(hash: string, now: number): Promise<Principal> {
