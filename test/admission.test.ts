@@ -2,7 +2,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import { Code, ConnectError, type Transport, createClient } from "@connectrpc/connect";
 import { compressionGzip, createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.js";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
@@ -45,13 +45,16 @@ async function outcome(p: Promise<unknown>): Promise<ConnectError | "ok"> {
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
 /** Holds a row lock on the secret (on PGlite, the only connection) until released: calls that need it stay in flight. */
-async function holdSecret(t: TestServer, secretId: string): Promise<() => Promise<void>> {
+const holdSecret = (t: TestServer, secretId: string) => hold(t, sql`select 1 from secrets where secret_id = ${secretId} for update`);
+
+/** Holds the lock the statement takes (on PGlite, the only connection) until released. */
+async function hold(t: TestServer, locking: SQL): Promise<() => Promise<void>> {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   let locked!: () => void;
   const isLocked = new Promise<void>((r) => (locked = r));
   const holder = t.server.services.database.db.transaction(async (tx) => {
-    await tx.execute(sql`select 1 from secrets where secret_id = ${secretId} for update`);
+    await tx.execute(locking);
     locked();
     await held;
   });
@@ -246,11 +249,27 @@ describe("per-principal limits (admins and health exempt)", () => {
     expect(await outcome(grpc.listSecrets({}, bearer(writer)))).toBe("ok");
   });
 
-  it("calls with a token the cache does not know yet share its one lookup, which takes one principal's share", async () => {
+  it("calls waiting for a token's lookup, the one that starts it and those that join it, hold one principal's share of the slots", async () => {
     // An admin: no per-principal limit applies, only the share of lookups (1 here) and the cap (4).
     const fresh = (await t.server.services.apiTokens.issue({ name: "fresh-admin", role: "admin", createdBy: "test" }))!.token;
-    const results = await Promise.all(Array.from({ length: 4 }, () => outcome(grpc.listSecrets({}, bearer(fresh)))));
-    expect(results).toEqual(["ok", "ok", "ok", "ok"]);
+    expect(await outcome(grpc.listSecrets({}, bearer(t.adminToken)))).toBe("ok");
+    // The lookup of the fresh token waits for the table while this holds it.
+    const release = await hold(t, sql`lock table api_tokens in access exclusive mode`);
+    let first: Promise<unknown>;
+    let others: Promise<unknown>;
+    try {
+      first = outcome(grpc.listSecrets({}, bearer(fresh)));
+      const joined = await outcome(grpc.listSecrets({}, { ...bearer(fresh), timeoutMs: 5_000 }));
+      expect(joined === "ok" ? "ok" : [joined.code, joined.rawMessage]).toEqual([Code.ResourceExhausted, "1 calls are already waiting for their tokens to be looked up; retry in 1 s"]);
+      // The cap (4) still has room for a principal the cache knows (on PGlite it waits for the held connection).
+      others = outcome(grpc.listSecrets({}, bearer(t.adminToken)));
+    } finally {
+      await release();
+    }
+    expect(await first).toBe("ok");
+    expect(await others).toBe("ok");
+    // Looked up once, the token's calls no longer wait, and go in together.
+    expect(await Promise.all(Array.from({ length: 4 }, () => outcome(grpc.listSecrets({}, bearer(fresh)))))).toEqual(["ok", "ok", "ok", "ok"]);
   });
 
   it("one principal holds at most its share of the in-flight calls; others still get in", async () => {

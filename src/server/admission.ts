@@ -46,7 +46,7 @@ export interface Admission {
    * a byte of its body is read: what the token cache knows (a missing, bad or
    * cached token), then the process-wide in-flight cap (no database or crypto
    * work for a call that is shed), then the rest of authentication (calls
-   * whose token needs a database lookup hold one principal's share of the
+   * waiting for a token's database lookup hold one principal's share of the
    * slots at most; the principal is set in `values`), then the principal's
    * share of the in-flight calls and its rates. Never rejects.
    */
@@ -60,7 +60,7 @@ const BUILT_REFUSALS_KEPT = 1_000;
 /** Refusals are summed up in one log line per interval: a line per refused call would let a flood fill the log. */
 const REPORT_INTERVAL_MS = 10_000;
 
-type Reason = "shed" | "principal in flight" | "rate" | "write rate" | "unauthenticated" | "authentication failed";
+type Reason = "shed" | "token lookups" | "principal in flight" | "rate" | "write rate" | "unauthenticated" | "authentication failed";
 
 const ADMITTED_FREELY: Admitted = { admitted: true, release: () => {} };
 
@@ -137,9 +137,11 @@ export function createAdmission(options: AdmissionOptions): Admission {
         return refuseAuthentication(err, method, values);
       }
       if (inFlight >= maxInFlight) return refuse("shed", shed, method, values, true);
-      // Tokens only the database can tell share one principal's part of the slots: a flood of unknown tokens cannot take them all.
-      const queries = known === "query";
-      if (queries && lookingUp >= maxInFlightPerPrincipal) return refuse("shed", lookups, method, values, true);
+      // Calls waiting for their token's lookup, the one that starts it and those that join it, share one principal's part
+      // of the slots: a flood of unknown tokens, or of one token the cache does not know yet, cannot take them all while
+      // the query runs (the principal's own share is only known once it is back).
+      const queries = known === "query" || known instanceof Promise;
+      if (queries && lookingUp >= maxInFlightPerPrincipal) return refuse("token lookups", lookups, method, values, true);
       // The slot is held from here: authentication may still ask the database or check a signature.
       inFlight++;
       let subject: string | undefined;
@@ -156,7 +158,6 @@ export function createAdmission(options: AdmissionOptions): Admission {
       let principal: Principal;
       if (typeof known === "object" && !(known instanceof Promise)) principal = known;
       else {
-        // A call that joins a lookup under way adds no query: only the one that starts it counts.
         if (queries) lookingUp++;
         try {
           principal = await (typeof known === "string" ? authenticator.authenticate(authorization ?? null) : known);
