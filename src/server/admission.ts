@@ -46,8 +46,9 @@ export interface Admission {
    * a byte of its body is read: what the token cache knows (a missing, bad or
    * cached token), then the process-wide in-flight cap (no database or crypto
    * work for a call that is shed), then the rest of authentication (calls
-   * waiting for a token's database lookup hold one principal's share of the
-   * slots at most; the principal is set in `values`), then the principal's
+   * whose token needs a database lookup hold one principal's share of the
+   * slots at most, and calls waiting for lookups half the slots; the
+   * principal is set in `values`), then the principal's
    * share of the in-flight calls and its rates. Never rejects.
    */
   admit(method: AdmittedMethod, authorization: string | undefined, values: ContextValues): Promise<Admitted>;
@@ -85,7 +86,10 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const writes = new RateLimiter(options.writeRate);
   const byPrincipal = new Map<string, number>();
   let inFlight = 0;
+  // Tokens being looked up (one query each), and the calls waiting for those lookups (their starters and joiners).
   let lookingUp = 0;
+  let waitingForLookups = 0;
+  const maxWaitingForLookups = Math.max(1, Math.floor(maxInFlight / 2));
 
   const refusals = new Map<Reason, number>();
   const refuse = (reason: Reason, error: ConnectError, method: AdmittedMethod, values: ContextValues, overloaded = false): Admitted => {
@@ -124,7 +128,8 @@ export function createAdmission(options: AdmissionOptions): Admission {
     return refuse(error.code === Code.Unauthenticated ? "unauthenticated" : "authentication failed", error, method, values);
   };
   const shed = exhausted(`the server is at its limit of ${maxInFlight} calls in flight`, SHED_RETRY_AFTER_SECONDS);
-  const lookups = exhausted(`${maxInFlightPerPrincipal} calls are already waiting for their tokens to be looked up`, SHED_RETRY_AFTER_SECONDS);
+  const lookups = exhausted(`${maxInFlightPerPrincipal} tokens are already being looked up`, SHED_RETRY_AFTER_SECONDS);
+  const waiters = exhausted(`${maxWaitingForLookups} calls are already waiting for their tokens to be looked up`, SHED_RETRY_AFTER_SECONDS);
 
   return {
     async admit(method, authorization, values) {
@@ -137,11 +142,14 @@ export function createAdmission(options: AdmissionOptions): Admission {
         return refuseAuthentication(err, method, values);
       }
       if (inFlight >= maxInFlight) return refuse("shed", shed, method, values, true);
-      // Calls waiting for their token's lookup, the one that starts it and those that join it, share one principal's part
-      // of the slots: a flood of unknown tokens, or of one token the cache does not know yet, cannot take them all while
-      // the query runs (the principal's own share is only known once it is back).
-      const queries = known === "query" || known instanceof Promise;
+      // Tokens only the database can tell share one principal's part of the slots in lookups, and the calls waiting for
+      // lookups (the one that starts each and those that join it) hold half the slots at most: a flood of unknown tokens,
+      // or of one token the cache does not know yet, cannot take them all while the queries run, and a burst of fresh
+      // tokens (jobs starting together) still finds room.
+      const queries = known === "query";
+      const waits = queries || known instanceof Promise;
       if (queries && lookingUp >= maxInFlightPerPrincipal) return refuse("token lookups", lookups, method, values, true);
+      if (waits && waitingForLookups >= maxWaitingForLookups) return refuse("token lookups", waiters, method, values, true);
       // The slot is held from here: authentication may still ask the database or check a signature.
       inFlight++;
       let subject: string | undefined;
@@ -159,6 +167,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
       if (typeof known === "object" && !(known instanceof Promise)) principal = known;
       else {
         if (queries) lookingUp++;
+        if (waits) waitingForLookups++;
         try {
           principal = await (typeof known === "string" ? authenticator.authenticate(authorization ?? null) : known);
         } catch (err) {
@@ -166,6 +175,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
           return refuseAuthentication(err, method, values);
         } finally {
           if (queries) lookingUp--;
+          if (waits) waitingForLookups--;
         }
       }
       values.set(principalKey, principal);
