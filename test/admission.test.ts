@@ -253,7 +253,7 @@ describe("per-principal limits (admins and health exempt)", () => {
     // An admin: no per-principal limit applies, only the cap (4), of which lookups' calls may hold 2.
     const fresh = (await t.server.services.apiTokens.issue({ name: "fresh-admin", role: "admin", createdBy: "test" }))!.token;
     expect(await outcome(grpc.listSecrets({}, bearer(t.adminToken)))).toBe("ok");
-    // The lookup of the fresh token waits for the table while this holds it.
+    // The lookup of the fresh token waits while this holds the table (on PGlite, the only connection).
     const release = await hold(t, sql`lock table api_tokens in access exclusive mode`);
     let waiting: Array<Promise<unknown>> = [];
     let others: Promise<unknown>;
@@ -262,10 +262,13 @@ describe("per-principal limits (admins and health exempt)", () => {
       waiting = [outcome(grpc.listSecrets({}, bearer(fresh))), outcome(grpc.listSecrets({}, bearer(fresh)))];
       await expect
         .poll(async () => {
-          const third = await outcome(grpc.listSecrets({}, { ...bearer(fresh), timeoutMs: 5_000 }));
+          const third = await outcome(grpc.listSecrets({}, { ...bearer(fresh), timeoutMs: 500 }));
           return third === "ok" ? "ok" : [Code[third.code], third.rawMessage];
         })
         .toEqual(["ResourceExhausted", "2 calls are already waiting for their tokens to be looked up; retry in 1 s"]);
+      // Another token the cache does not know: one lookup at a time here (one principal's share).
+      const another = await outcome(grpc.listSecrets({}, { ...bearer(`sst_${"N".repeat(43)}`), timeoutMs: 500 }));
+      expect(another === "ok" ? "ok" : [Code[another.code], another.rawMessage]).toEqual(["ResourceExhausted", "token lookups under way are at their limit of 1; retry in 1 s"]);
       // The other half of the cap is still there for a principal the cache knows (on PGlite it waits for the held connection).
       others = outcome(grpc.listSecrets({}, bearer(t.adminToken)));
     } finally {
@@ -415,6 +418,7 @@ describe("the token cache", () => {
         return (err as Error).message;
       }
     };
+    // 2,500 ms after the check: not past half the TTL, so no check starts.
     now += 2_500;
     await expect.poll(known).toBe("busy");
     expect(queries).toBe(2);
@@ -423,6 +427,54 @@ describe("the token cache", () => {
     now += 100;
     expect(known()).toBe("busy");
     await expect.poll(known).toBe("API token has been revoked");
+    expect(queries).toBe(3);
+  });
+
+  it("a lookup under way when a token is revoked here does not put it back in the cache", async () => {
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const slow = new Proxy(s.tokenStore, {
+      get: (target, key, receiver) => (key === "findByHash" ? async (hash: string) => (await held, target.findByHash(hash)) : Reflect.get(target, key, receiver)),
+    });
+    const tokens = new ApiTokens({ store: slow, cacheTtlMs: 5_000 });
+    const { token, record } = (await tokens.issue({ name: "raced", role: "user", createdBy: "test" }))!;
+    // The lookup reads the row before the revocation commits, and answers after it.
+    const first = tokens.verify(token);
+    tokens.forget(record.id);
+    release();
+    expect(await first).toMatchObject({ subject: "raced" });
+    expect(tokens.cached(token)).toBeUndefined();
+  });
+
+  it("a background check that fails is tried again a quarter of the TTL later, not by every call", async () => {
+    let now = 4_000_000;
+    let queries = 0;
+    let failing = false;
+    const flaky = new Proxy(s.tokenStore, {
+      get: (target, key, receiver) =>
+        key === "findByHash"
+          ? async (hash: string) => {
+              queries++;
+              if (failing) throw new Error("database unreachable");
+              return target.findByHash(hash);
+            }
+          : Reflect.get(target, key, receiver),
+    });
+    const tokens = new ApiTokens({ store: flaky, cacheTtlMs: 4_000, now: () => now });
+    const { token } = (await tokens.issue({ name: "flaky", role: "user", createdBy: "test" }))!;
+    await tokens.verify(token);
+    failing = true;
+    now += 2_001;
+    for (let i = 0; i < 50; i++) {
+      expect(tokens.cached(token)).toMatchObject({ subject: "flaky" });
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(queries).toBe(2);
+    now += 1_000;
+    expect(tokens.cached(token)).toMatchObject({ subject: "flaky" });
+    expect(queries).toBe(2);
+    now += 1;
+    expect(tokens.cached(token)).toMatchObject({ subject: "flaky" });
     expect(queries).toBe(3);
   });
 });

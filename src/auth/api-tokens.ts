@@ -48,6 +48,8 @@ interface CacheEntry {
   principal: Principal;
   expiresAt: number | null;
   checkedAt: number;
+  /** After this a call starts a check in the background: half the TTL after the last check, a quarter after a try that failed. */
+  recheckAfter: number;
 }
 
 const CACHE_LIMIT = 10_000;
@@ -64,6 +66,8 @@ export class ApiTokens {
    */
   private readonly refused = new Map<string, { error: AuthenticationError; checkedAt: number }>();
   private readonly lookups = new Map<string, Promise<Principal>>();
+  /** Bumped by forget(): a lookup that began before it does not put what it read in the cache. */
+  private forgets = 0;
 
   constructor(options: ApiTokensOptions) {
     this.store = options.store;
@@ -112,7 +116,7 @@ export class ApiTokens {
     return this.fromCache(hash, now) ?? this.lookup(hash, now);
   }
 
-  /** One query per token at a time: when a cached token's TTL runs out, its concurrent calls share the one that checks it again. */
+  /** One query per token at a time: the calls that need it (a token not cached, or past its TTL) share it. */
   private lookup(hash: string, now: number): Promise<Principal> {
     let pending = this.lookups.get(hash);
     if (!pending) {
@@ -139,11 +143,16 @@ export class ApiTokens {
       // The same error each time: it names no caller, and a flood of the token builds none.
       throw refused.error;
     }
+    const principal = this.unexpired(entry, now);
     // A token in use is checked again once half its TTL has passed, in the background, and trusted meanwhile as
-    // before: its calls never find it expired and wait for the query (which, under a flood of the token, would
-    // hold places in flight while it ran and shed everyone else), and a revocation still takes effect within the TTL.
-    if (now - entry.checkedAt > this.ttl / 2) this.recheck(hash, now);
-    return this.unexpired(entry, now);
+    // before: while the database answers within the other half, its calls never find it past the TTL and wait for
+    // the query (under a flood of the token they would hold places in flight while it ran, and shed everyone else);
+    // a revocation still takes effect within the TTL from the start of the last check that found the token good.
+    if (now > entry.recheckAfter) {
+      entry.recheckAfter = now + this.ttl / 4;
+      this.recheck(hash, now);
+    }
+    return principal;
   }
 
   private recheck(hash: string, now: number): void {
@@ -151,6 +160,7 @@ export class ApiTokens {
   }
 
   private async fromStore(hash: string, now: number): Promise<Principal> {
+    const forgets = this.forgets;
     const record = await this.store.findByHash(hash);
     if (!record || record.revokedAt) {
       const error = new AuthenticationError(record ? "API token has been revoked" : "invalid API token");
@@ -161,16 +171,20 @@ export class ApiTokens {
     }
     this.refused.delete(hash);
     const expiresAt = record.expiresAt?.getTime() ?? null;
-    const entry = { principal: { subject: record.name, roles: [record.role], credential: { kind: "api_token" as const, id: record.id, expiresAt } }, expiresAt, checkedAt: now };
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(hash, entry);
-    // Once per cache period at most, and written at most once a minute: never a write per call.
+    const entry = { principal: { subject: record.name, roles: [record.role], credential: { kind: "api_token" as const, id: record.id, expiresAt } }, expiresAt, checkedAt: now, recheckAfter: now + this.ttl / 2 };
+    if (forgets === this.forgets) {
+      // The oldest entry makes room, not the whole cache: every busy token's next call would need a query.
+      if (!this.cache.has(hash) && this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(hash, entry);
+    }
+    // Twice per TTL at most for a token in use, and written at most once a minute: never a write per call.
     this.store.touch(record.id).catch(() => {});
     return this.unexpired(entry, now);
   }
 
   /** Forgets a revoked token here at once; other replicas within the cache TTL. */
   forget(tokenId: string): void {
+    this.forgets++;
     for (const [hash, entry] of this.cache) {
       if (entry.principal.credential?.kind === "api_token" && entry.principal.credential.id === tokenId) this.cache.delete(hash);
     }

@@ -76,7 +76,7 @@ export class TokenService {
   /** Admins any token, anyone else their own; another's is NOT_FOUND, as a missing one. Revoking twice is not an error. */
   async revoke(caller: Caller, tokenId: string): Promise<TokenRecord> {
     const target = audited(tokenId);
-    return this.calls.change(caller, "RevokeApiToken", target, (inTransaction) =>
+    const revoked = await this.calls.change(caller, "RevokeApiToken", target, (inTransaction) =>
       inTransaction(async (tx) => {
         // Inside the transaction: on the embedded database a query outside it would wait for it forever.
         const token = tokenId ? await this.store.get(tokenId, tx) : undefined;
@@ -84,11 +84,12 @@ export class TokenService {
           throw new ServiceError("NOT_FOUND", `token ${tokenId} does not exist`, token !== undefined);
         }
         target.subject = token.name;
-        const revoked = token.revokedAt ? token : (await this.store.revokeById(token.id, tx))!;
-        this.apiTokens.forget(token.id);
-        return revoked;
+        return token.revokedAt ? token : (await this.store.revokeById(token.id, tx))!;
       }),
     );
+    // Once committed: a lookup that reads the row before then would put the token back in the cache.
+    this.apiTokens.forget(revoked.id);
+    return revoked;
   }
 
   async whoAmI(caller: Caller): Promise<{ subject: string; roles: readonly Role[]; credential: Credential | undefined }> {

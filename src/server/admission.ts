@@ -128,7 +128,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     return refuse(error.code === Code.Unauthenticated ? "unauthenticated" : "authentication failed", error, method, values);
   };
   const shed = exhausted(`the server is at its limit of ${maxInFlight} calls in flight`, SHED_RETRY_AFTER_SECONDS);
-  const lookups = exhausted(`${maxInFlightPerPrincipal} tokens are already being looked up`, SHED_RETRY_AFTER_SECONDS);
+  const lookups = exhausted(`token lookups under way are at their limit of ${maxInFlightPerPrincipal}`, SHED_RETRY_AFTER_SECONDS);
   const waiters = exhausted(`${maxWaitingForLookups} calls are already waiting for their tokens to be looked up`, SHED_RETRY_AFTER_SECONDS);
 
   return {
