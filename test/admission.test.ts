@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.js";
 import { SecretsService } from "../gen/secrets/v1/service_pb.js";
 import { ApiTokens } from "../src/auth/api-tokens.js";
+import type { TokenStore } from "../src/store/token-store.js";
 import { loadConfig } from "../src/config.js";
 import { grpcFrame } from "./support/flood.js";
 import { type TestServer, startTestServer } from "./support/server.js";
@@ -342,6 +343,12 @@ describe("the token cache", () => {
     await s?.dispose();
   });
 
+  /** The real token store, with its lookup by hash run through `find` (to count, hold or fail it). */
+  const storeWith = (find: (hash: string, real: (hash: string) => ReturnType<TokenStore["findByHash"]>) => ReturnType<TokenStore["findByHash"]>) =>
+    new Proxy(s.tokenStore, {
+      get: (target, key, receiver) => (key === "findByHash" ? (hash: string) => find(hash, (h) => target.findByHash(h)) : Reflect.get(target, key, receiver)),
+    });
+
   it("remembers a token the database did not know for the TTL, so a flood of it costs no queries", async () => {
     let now = 1_000_000;
     const tokens = new ApiTokens({ store: s.tokenStore, cacheTtlMs: 5_000, now: () => now });
@@ -370,10 +377,7 @@ describe("the token cache", () => {
     let release = () => {};
     const held = new Promise<void>((r) => (release = r));
     // The second look-up of the token (the check after the TTL) is held until released.
-    const counted = new Proxy(s.tokenStore, {
-      get: (target, key, receiver) =>
-        key === "findByHash" ? async (hash: string) => (++queries > 1 && (await held), target.findByHash(hash)) : Reflect.get(target, key, receiver),
-    });
+    const counted = storeWith(async (hash, real) => (++queries > 1 && (await held), real(hash)));
     const tokens = new ApiTokens({ store: counted, cacheTtlMs: 5_000, now: () => now });
     const token = `sst_${"Q".repeat(43)}`;
     await expect(tokens.verify(token)).rejects.toThrow("invalid API token");
@@ -394,9 +398,7 @@ describe("the token cache", () => {
     let queries = 0;
     let release = () => {};
     let held = Promise.resolve();
-    const counted = new Proxy(s.tokenStore, {
-      get: (target, key, receiver) => (key === "findByHash" ? async (hash: string) => (queries++, await held, target.findByHash(hash)) : Reflect.get(target, key, receiver)),
-    });
+    const counted = storeWith(async (hash, real) => (queries++, await held, real(hash)));
     const tokens = new ApiTokens({ store: counted, cacheTtlMs: 5_000, now: () => now });
     const { token, record } = (await tokens.issue({ name: "busy", role: "user", createdBy: "test" }))!;
     expect(await tokens.verify(token)).toMatchObject({ subject: "busy" });
@@ -433,9 +435,7 @@ describe("the token cache", () => {
   it("a lookup under way when a token is revoked here does not put it back in the cache", async () => {
     let release = () => {};
     const held = new Promise<void>((r) => (release = r));
-    const slow = new Proxy(s.tokenStore, {
-      get: (target, key, receiver) => (key === "findByHash" ? async (hash: string) => (await held, target.findByHash(hash)) : Reflect.get(target, key, receiver)),
-    });
+    const slow = storeWith(async (hash, real) => (await held, real(hash)));
     const tokens = new ApiTokens({ store: slow, cacheTtlMs: 5_000 });
     const { token, record } = (await tokens.issue({ name: "raced", role: "user", createdBy: "test" }))!;
     // The lookup reads the row before the revocation commits, and answers after it.
@@ -450,15 +450,10 @@ describe("the token cache", () => {
     let now = 4_000_000;
     let queries = 0;
     let failing = false;
-    const flaky = new Proxy(s.tokenStore, {
-      get: (target, key, receiver) =>
-        key === "findByHash"
-          ? async (hash: string) => {
-              queries++;
-              if (failing) throw new Error("database unreachable");
-              return target.findByHash(hash);
-            }
-          : Reflect.get(target, key, receiver),
+    const flaky = storeWith(async (hash, real) => {
+      queries++;
+      if (failing) throw new Error("database unreachable");
+      return real(hash);
     });
     const tokens = new ApiTokens({ store: flaky, cacheTtlMs: 4_000, now: () => now });
     const { token } = (await tokens.issue({ name: "flaky", role: "user", createdBy: "test" }))!;
@@ -476,6 +471,18 @@ describe("the token cache", () => {
     now += 1;
     expect(tokens.cached(token)).toMatchObject({ subject: "flaky" });
     expect(queries).toBe(3);
+  });
+
+  it("an expired token is refused from the cache and starts no check", async () => {
+    let now = Date.now();
+    let queries = 0;
+    const tokens = new ApiTokens({ store: storeWith((hash, real) => (queries++, real(hash))), cacheTtlMs: 4_000, now: () => now });
+    const { token } = (await tokens.issue({ name: "expiring", role: "user", createdBy: "test", expiresAt: new Date(now + 1_000) }))!;
+    expect(await tokens.verify(token)).toMatchObject({ subject: "expiring" });
+    // Past its expiry and past half the TTL: refused at once, and the database is not asked again.
+    now += 2_500;
+    for (let i = 0; i < 10; i++) expect(() => tokens.cached(token)).toThrow("API token has expired");
+    expect(queries).toBe(1);
   });
 });
 
