@@ -1,7 +1,10 @@
 import { sql } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceError } from "../src/secrets/errors.js";
 import type { CreateSecretInput } from "../src/secrets/service.js";
+import { AuditStore } from "../src/store/audit-store.js";
+import type { AuditRecord } from "../src/store/records.js";
 import { backends, sqlRows } from "./support/database.js";
 import { type TestServices, admin, alice, bob, caller, openTestServices, scorer } from "./support/services.js";
 
@@ -350,6 +353,31 @@ describe.each(backends())("store and domain on %s", (backend) => {
     it("only services and admins resolve values", async () => {
       const err = await failure(s.secrets.resolveResourceSecrets(alice, "GLOBAL", "global"));
       expect(err.code).toBe("PERMISSION_DENIED");
+    });
+  });
+
+  describe("audit events", () => {
+    it("a batch is stored as given, whichever events share their other columns (a call's events are sent as one group)", async () => {
+      const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+      const call = { at, principal: "grouped", action: "ResolveResourceSecrets", resourceType: "JOB", resourceId: "j-1", subject: null, outcome: "ok", requestId: "r-1", peer: "10.0.0.1:1" };
+      const event = (own: Partial<AuditRecord>): AuditRecord => ({ ...call, id: uuidv7(), secretId: "s-1", secretVersion: 1, ...own });
+      // Each column the events of a call share, changed alone in an event right behind one of the call's.
+      const apart: Array<Partial<AuditRecord>> = [
+        { at: new Date(at.getTime() + 1) },
+        { principal: "grouped-too" },
+        { action: "GetSecret" },
+        { resourceType: null },
+        { resourceId: "j-2" },
+        { subject: "bob" },
+        { outcome: "NOT_FOUND" },
+        { requestId: "r-2" },
+        { peer: "10.0.0.2:1" },
+      ];
+      const batch = [event({}), event({ secretId: "s-2", secretVersion: 7 }), event({ secretId: null, secretVersion: null }), ...apart.flatMap((v) => [event(v), event({})])];
+      const store = new AuditStore();
+      await store.insert(s.database.db, batch);
+      const stored = [...(await store.list(s.database.db, { principal: "grouped" }, undefined, 100)), ...(await store.list(s.database.db, { principal: "grouped-too" }, undefined, 100))];
+      expect(stored.sort((x, y) => x.id.localeCompare(y.id))).toEqual(batch);
     });
   });
 

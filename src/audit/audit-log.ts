@@ -74,7 +74,9 @@ export class AuditLog {
    */
   writeNow(caller: Caller, entries: AuditEntry[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.durable.push({ records: entries.map((e) => record(caller, e)), resolve, reject });
+      // One moment for all of a call's events, which then share every column but their own (see the audit store).
+      const at = new Date();
+      this.durable.push({ records: entries.map((e) => record(caller, e, at)), resolve, reject });
       void this.commitDurable();
     });
   }
@@ -153,10 +155,10 @@ function target(value: string | undefined): string | null {
   return bounded.toWellFormed().replaceAll("\u0000", "\ufffd");
 }
 
-function record(caller: Caller, e: AuditEntry): AuditRecord {
+function record(caller: Caller, e: AuditEntry, at = new Date()): AuditRecord {
   return {
     id: uuidv7(),
-    at: new Date(),
+    at,
     principal: caller.principal.subject,
     action: e.action,
     secretId: target(e.secretId),
