@@ -30,24 +30,23 @@ const SHARED_KEYS = shared.map(([key]) => key as Exclude<keyof AuditRecord, OwnC
 
 type Group = Omit<AuditRecord, OwnColumn> & { events: Array<Pick<AuditRecord, OwnColumn>> };
 
+const sameCall = (a: AuditRecord, b: AuditRecord) => SHARED_KEYS.every((k) => (k === "at" ? a.at.getTime() === b.at.getTime() : a[k] === b[k]));
+
 /**
  * Consecutive events that agree in every shared column go into one group.
- * Sending a resolve's ten events as one group took about 50 µs of server CPU
- * and 20 µs of PostgreSQL's off each resolve: the JSON is a third the size.
+ * A resolve's ten events sent as one group: a third of the JSON, and the
+ * resolve 5-10 % cheaper for the server (README, Performance).
  */
 function grouped(events: AuditRecord[]): Group[] {
   const groups: Group[] = [];
-  let last: AuditRecord | undefined;
-  for (const e of events) {
+  for (const [i, e] of events.entries()) {
     const mine = { id: e.id, secretId: e.secretId, secretVersion: e.secretVersion };
-    const prev = last;
-    if (prev && SHARED_KEYS.every((k) => (k === "at" ? prev.at.getTime() === e.at.getTime() : prev[k] === e[k]))) {
+    if (i > 0 && sameCall(events[i - 1]!, e)) {
       groups.at(-1)!.events.push(mine);
     } else {
       const { id: _, secretId: __, secretVersion: ___, ...common } = e;
       groups.push({ ...common, events: [mine] });
     }
-    last = e;
   }
   return groups;
 }
