@@ -36,7 +36,7 @@ const sameCall = (a: AuditRecord, b: AuditRecord) => SHARED_KEYS.every((k) => (k
 
 /**
  * Consecutive events that agree in every shared column go into one group.
- * A resolve's ten events sent as one group: a third of the JSON, and the
+ * A resolve's ten events sent as one group: two-fifths of the JSON, and the
  * resolve 5-10 % cheaper for the server (README, Performance).
  */
 function grouped(events: AuditRecord[]): Group[] {
