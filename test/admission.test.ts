@@ -254,6 +254,7 @@ describe("per-principal limits (admins and health exempt)", () => {
     // An admin: no per-principal limit applies, only the cap (4), of which lookups' calls may hold 2.
     const fresh = (await t.server.services.apiTokens.issue({ name: "fresh-admin", role: "admin", createdBy: "test" }))!.token;
     expect(await outcome(grpc.listSecrets({}, bearer(t.adminToken)))).toBe("ok");
+    const logged = t.logs().length;
     // The lookup of the fresh token waits while this holds the table (on PGlite, the only connection).
     const release = await hold(t, sql`lock table api_tokens in access exclusive mode`);
     let waiting: Array<Promise<unknown>> = [];
@@ -277,6 +278,15 @@ describe("per-principal limits (admins and health exempt)", () => {
     }
     expect(await Promise.all(waiting)).toEqual(["ok", "ok"]);
     expect(await others).toBe("ok");
+    // Every refusal above is logged under its own reason (and counted under it in the periodic report), with no token.
+    const lines = t.logs().slice(logged);
+    const refusals = lines
+      .split("\n")
+      .filter((l) => l.includes('"call refused"'))
+      .map((l) => JSON.parse(l) as { reason: string; code: string; rpc: string });
+    expect(refusals.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(refusals.map((r) => `${r.reason} ${r.code} ${r.rpc}`))).toEqual(new Set(["token lookups ResourceExhausted secrets.v1.SecretsService/ListSecrets"]));
+    expect(lines).not.toContain(fresh);
     // Looked up once, the token's calls no longer wait, and go in together.
     expect(await Promise.all(Array.from({ length: 4 }, () => outcome(grpc.listSecrets({}, bearer(fresh)))))).toEqual(["ok", "ok", "ok", "ok"]);
   });

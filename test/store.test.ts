@@ -1,10 +1,12 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceError } from "../src/secrets/errors.js";
 import type { CreateSecretInput } from "../src/secrets/service.js";
 import { AuditStore } from "../src/store/audit-store.js";
 import type { AuditRecord } from "../src/store/records.js";
+import type { Executor } from "../src/store/secrets-store.js";
 import { backends, sqlRows } from "./support/database.js";
 import { type TestServices, admin, alice, bob, caller, openTestServices, scorer } from "./support/services.js";
 
@@ -378,6 +380,28 @@ describe.each(backends())("store and domain on %s", (backend) => {
       await store.insert(s.database.db, batch);
       const stored = [...(await store.list(s.database.db, { principal: "grouped" }, undefined, 100)), ...(await store.list(s.database.db, { principal: "grouped-too" }, undefined, 100))];
       expect(stored.sort((x, y) => x.id.localeCompare(y.id))).toEqual(batch);
+
+      // What went out: groups for a batch in which some events share a call, plain events for one in which none do.
+      const sent: unknown[] = [];
+      const dialect = new PgDialect();
+      const watched = { execute: (q: SQL) => (sent.push(JSON.parse(String(dialect.sqlToQuery(q).params[0]))), s.database.db.execute(q)) } as unknown as Executor;
+      await store.insert(watched, [event({}), event({ secretId: "s-2" }), event({ requestId: "r-3" })]);
+      await store.insert(watched, [event({ requestId: "r-4" }), event({ requestId: "r-5" })]);
+      expect(sent[0]).toMatchObject([
+        { requestId: "r-1", events: [{ secretId: "s-1" }, { secretId: "s-2" }] },
+        { requestId: "r-3", events: [{ secretId: "s-1" }] },
+      ]);
+      expect(sent[1]).toEqual([expect.objectContaining({ requestId: "r-4", secretId: "s-1" }), expect.objectContaining({ requestId: "r-5", secretId: "s-1" })]);
+      expect((sent[1] as object[]).some((e) => "events" in e)).toBe(false);
+    });
+
+    it("a call's events written at once carry one timestamp", async () => {
+      // Enough of them that building them takes several milliseconds.
+      const entries = Array.from({ length: 5_000 }, (_, i) => ({ action: "ResolveResourceSecrets", secretId: `s-${i}`, secretVersion: 1, outcome: "ok" }));
+      await s.audit.writeNow(caller("one-moment", "service"), entries);
+      const stored = await new AuditStore().list(s.database.db, { principal: "one-moment" }, undefined, 10_000);
+      expect(stored).toHaveLength(5_000);
+      expect(new Set(stored.map((e) => e.at.getTime())).size).toBe(1);
     });
   });
 
