@@ -64,12 +64,12 @@ export class AuditStore {
    */
   async insert(ex: Executor, events: AuditRecord[]): Promise<void> {
     if (events.length === 0) return;
-    const groups = grouped(events);
-    const anyGrouped = groups.length < events.length;
+    // Found at the first pair for a resolve; a write's one event is not compared, nor copied into a group.
+    const anyGrouped = events.some((e, i) => i > 0 && sameShared(events[i - 1]!, e));
     // Otherwise (a write's one event, a flush of buffered reads) the events go as they did before grouping: nothing to
     // gain there, and the statement a write sends stays the one it was measured with.
     const [head, tail] = anyGrouped ? FROM_GROUPS : FROM_EVENTS;
-    await ex.execute(sql`${head}${JSON.stringify(anyGrouped ? groups : events)}${tail}`);
+    await ex.execute(sql`${head}${JSON.stringify(anyGrouped ? grouped(events) : events)}${tail}`);
   }
 
   /** Deletes up to `limit` of the oldest events from before `cutoff` (through the index on `at`); returns how many. */
